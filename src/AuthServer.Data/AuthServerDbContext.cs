@@ -1,0 +1,45 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthServer.Data;
+
+public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> options) : DbContext(options)
+{
+    public DbSet<Entities.ClientEntity> Clients => Set<Entities.ClientEntity>();
+    public DbSet<Entities.ClientSecretEntity> ClientSecrets => Set<Entities.ClientSecretEntity>();
+    public DbSet<Entities.ApiEntity> Apis => Set<Entities.ApiEntity>();
+    public DbSet<Entities.ScopeEntity> Scopes => Set<Entities.ScopeEntity>();
+    public DbSet<Entities.TokenEntity> Tokens => Set<Entities.TokenEntity>();
+    public DbSet<Entities.SigningKeyEntity> SigningKeys => Set<Entities.SigningKeyEntity>();
+    public DbSet<Entities.AuditEventEntity> AuditEvents => Set<Entities.AuditEventEntity>();
+
+    protected override void OnModelCreating(ModelBuilder modelBuilder)
+    {
+        modelBuilder.ApplyConfigurationsFromAssembly(typeof(AuthServerDbContext).Assembly);
+
+        // One naming rule for both providers: snake_case columns, so plain SQL needs no quoting anywhere.
+        foreach (var entity in modelBuilder.Model.GetEntityTypes())
+        {
+            foreach (var property in entity.GetProperties())
+            {
+                property.SetColumnName(SnakeCase(property.Name));
+            }
+        }
+    }
+
+    internal static string SnakeCase(string name)
+    {
+        var sb = new StringBuilder(name.Length + 8);
+        for (var i = 0; i < name.Length; i++)
+        {
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                sb.Append('_');
+            }
+
+            sb.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,58 @@
+using AuthServer.Data.Entities;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata.Builders;
+
+namespace AuthServer.Data.Configurations;
+
+internal sealed class TokenConfiguration : IEntityTypeConfiguration<TokenEntity>
+{
+    public void Configure(EntityTypeBuilder<TokenEntity> b)
+    {
+        b.ToTable("tokens");
+        b.HasKey(t => t.Id);
+        b.Property(t => t.Id).HasMaxLength(64);
+        b.Property(t => t.Jti).HasMaxLength(64).IsRequired();
+        b.Property(t => t.Kind).HasMaxLength(20).IsRequired();
+        b.Property(t => t.Format).HasMaxLength(10).IsRequired();
+        b.Property(t => t.ClientId).HasMaxLength(200).IsRequired();
+        b.Property(t => t.Subject).HasMaxLength(200).IsRequired();
+        b.Property(t => t.Scopes).IsRequired();
+        b.Property(t => t.Audiences).IsRequired();
+        b.Property(t => t.Status).HasMaxLength(10).IsRequired();
+        b.Property(t => t.FamilyId).HasMaxLength(64).IsRequired();
+
+        // Pruning scans by prune time; family revocation by family id.
+        b.HasIndex(t => t.PruneAfter);
+        b.HasIndex(t => t.FamilyId);
+    }
+}
+
+internal sealed class SigningKeyConfiguration : IEntityTypeConfiguration<SigningKeyEntity>
+{
+    public void Configure(EntityTypeBuilder<SigningKeyEntity> b)
+    {
+        b.ToTable("signing_keys");
+        b.HasKey(k => k.Kid);
+        b.Property(k => k.Kid).HasMaxLength(64);
+        b.Property(k => k.Algorithm).HasMaxLength(10).IsRequired();
+        b.Property(k => k.State).HasMaxLength(10).IsRequired();
+        b.Property(k => k.PublicJwk).IsRequired();
+        b.Property(k => k.EncryptedPrivateKey).IsRequired();
+    }
+}
+
+internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEventEntity>
+{
+    public void Configure(EntityTypeBuilder<AuditEventEntity> b)
+    {
+        b.ToTable("audit_events");
+        b.HasKey(e => e.Id);
+        b.Property(e => e.Action).HasMaxLength(100).IsRequired();
+        b.Property(e => e.Outcome).HasMaxLength(50).IsRequired();
+        b.Property(e => e.ClientId).HasMaxLength(200);
+        b.Property(e => e.Subject).HasMaxLength(200);
+        b.Property(e => e.Target).HasMaxLength(400);
+        b.Property(e => e.Detail).HasMaxLength(2000);
+        b.HasIndex(e => e.OccurredAt);
+    }
+}

@@ -1,0 +1,95 @@
+namespace AuthServer.Data.Entities;
+
+// EF entities are storage shapes, not domain records: stores map them by hand to the engine's records.
+
+public sealed class ClientEntity
+{
+    public long Id { get; set; }
+    public string ClientId { get; set; } = "";
+    public string? DisplayName { get; set; }
+    public string Type { get; set; } = "confidential";
+    public bool Enabled { get; set; } = true;
+    public List<string> GrantTypes { get; set; } = [];
+    public List<string> AllowedScopes { get; set; } = [];
+    public List<string> DefaultScopes { get; set; } = [];
+    public List<string> AllowedApis { get; set; } = [];
+    public List<string> IntrospectionApis { get; set; } = [];
+    public string AccessTokenFormat { get; set; } = "opaque";
+    public int AccessTokenLifetimeSeconds { get; set; } = 3600;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+    public List<ClientSecretEntity> Secrets { get; set; } = [];
+}
+
+public sealed class ClientSecretEntity
+{
+    public long Id { get; set; }
+    public long ClientId { get; set; }
+    public string Hash { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+}
+
+public sealed class ApiEntity
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    public string? DisplayName { get; set; }
+    public List<string> Scopes { get; set; } = [];
+    public string SigningAlgorithm { get; set; } = "ES256";
+    public bool Enabled { get; set; } = true;
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+public sealed class ScopeEntity
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
+}
+
+/// <summary>Times are Unix seconds: the token table is on the hot path and is read and written with plain SQL.</summary>
+public sealed class TokenEntity
+{
+    public string Id { get; set; } = "";
+    public string Jti { get; set; } = "";
+    public string Kind { get; set; } = "";
+    public string Format { get; set; } = "";
+    public string ClientId { get; set; } = "";
+    public string Subject { get; set; } = "";
+    public string Scopes { get; set; } = "";
+    public string Audiences { get; set; } = "";
+    public long IssuedAt { get; set; }
+    public long ExpiresAt { get; set; }
+    public string Status { get; set; } = "";
+    public long? RevokedAt { get; set; }
+    public string FamilyId { get; set; } = "";
+    public long PruneAfter { get; set; }
+}
+
+public sealed class SigningKeyEntity
+{
+    public string Kid { get; set; } = "";
+    public string Algorithm { get; set; } = "";
+    public string State { get; set; } = "";
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset? ActivatedAt { get; set; }
+    public DateTimeOffset? RetiredAt { get; set; }
+    public string PublicJwk { get; set; } = "";
+    public byte[] EncryptedPrivateKey { get; set; } = [];
+}
+
+/// <summary>Append-only. OccurredAt is Unix milliseconds so both providers order and filter it the same way.</summary>
+public sealed class AuditEventEntity
+{
+    public long Id { get; set; }
+    public long OccurredAt { get; set; }
+    public string Action { get; set; } = "";
+    public string Outcome { get; set; } = "";
+    public string? ClientId { get; set; }
+    public string? Subject { get; set; }
+    public string? Target { get; set; }
+    public string? Detail { get; set; }
+}

@@ -1,0 +1,42 @@
+namespace AuthServer.Data.Import;
+
+// The shape of an import file. Every member is optional here so that missing ones are reported by the
+// validator with their path, rather than failing deserialization without one.
+
+public sealed record ImportDocument(
+    List<ScopeImport?>? Scopes,
+    List<ApiImport?>? Apis,
+    List<ClientImport?>? Clients);
+
+public sealed record ScopeImport(string? Name, string? Description);
+
+public sealed record ApiImport(
+    string? Name,
+    string? DisplayName,
+    List<string?>? Scopes,
+    string? SigningAlgorithm,
+    bool? Enabled);
+
+public sealed record ClientImport(
+    string? ClientId,
+    string? DisplayName,
+    string? Type,
+    SecretImport? Secret,
+    List<string?>? GrantTypes,
+    List<string?>? AllowedScopes,
+    List<string?>? DefaultScopes,
+    List<string?>? AllowedApis,
+    List<string?>? IntrospectionApis,
+    string? AccessTokenFormat,
+    int? AccessTokenLifetimeSeconds,
+    bool? Enabled);
+
+/// <summary>Exactly one of: a secret value (hashed on import), a precomputed hash, or generate=true.</summary>
+public sealed record SecretImport(string? Value, string? Hash, bool? Generate);
+
+public sealed record ImportError(string Path, string Message);
+
+public sealed record ImportResult(
+    IReadOnlyList<ImportError> Errors,
+    IReadOnlyList<string> Changes,
+    IReadOnlyList<(string ClientId, string Secret)> GeneratedSecrets);

@@ -1,0 +1,210 @@
+using System.Text.RegularExpressions;
+using AuthServer.Protocol.Grants;
+using AuthServer.Protocol.Keys;
+using AuthServer.Protocol.Secrets;
+
+namespace AuthServer.Data.Import;
+
+/// <summary>Checks an import document against itself and the database; every error carries the JSON path.</summary>
+internal sealed partial class ImportValidator(IReadOnlySet<string> supportedGrantTypes, IReadOnlySet<string> knownScopes, IReadOnlySet<string> knownApis)
+{
+    private readonly List<ImportError> _errors = [];
+
+    public IReadOnlyList<ImportError> Validate(ImportDocument doc)
+    {
+        var scopes = new HashSet<string>(knownScopes, StringComparer.Ordinal);
+        var apis = new HashSet<string>(knownApis, StringComparer.Ordinal);
+
+        Each(doc.Scopes, "$.scopes", (s, path, seen) =>
+        {
+            if (Name(s.Name, $"{path}.name", seen) is { } name)
+            {
+                if (ScopePolicyAccepts(name) is false)
+                {
+                    Error($"{path}.name", "must be printable ASCII without spaces, quotes or backslashes");
+                }
+
+                scopes.Add(name);
+            }
+
+            MaxLength(s.Description, $"{path}.description", 1000);
+        });
+
+        Each(doc.Apis, "$.apis", (a, path, seen) =>
+        {
+            if (Name(a.Name, $"{path}.name", seen) is { } name)
+            {
+                // RFC 8707 §2: resource indicators are absolute URIs without a fragment.
+                if (!Uri.TryCreate(name, UriKind.Absolute, out _) || name.Contains('#') || name.Contains(' ') || name.Length > 400)
+                {
+                    Error($"{path}.name", "must be an absolute URI without a fragment, such as https://api.example.com/orders");
+                }
+
+                apis.Add(name);
+            }
+
+            MaxLength(a.DisplayName, $"{path}.displayName", 200);
+            if (a.SigningAlgorithm is not null && !SigningAlgorithms.IsSupported(a.SigningAlgorithm))
+            {
+                Error($"{path}.signingAlgorithm", "must be ES256 or RS256");
+            }
+        });
+
+        // API scopes may name scopes defined anywhere in the file, so they are checked after all scopes.
+        Each(doc.Apis, "$.apis", (a, path, _) => References(a.Scopes, $"{path}.scopes", scopes, "scope"));
+
+        Each(doc.Clients, "$.clients", (c, path, seen) => ValidateClient(c, path, seen, scopes, apis));
+        return _errors;
+    }
+
+    private void ValidateClient(ClientImport c, string path, HashSet<string> seen, HashSet<string> scopes, HashSet<string> apis)
+    {
+        if (Name(c.ClientId, $"{path}.clientId", seen) is { } id && !ClientIdPattern().IsMatch(id))
+        {
+            Error($"{path}.clientId", "must be 1-200 characters of letters, digits, '.', '_', '~' or '-'");
+        }
+
+        MaxLength(c.DisplayName, $"{path}.displayName", 200);
+        var type = c.Type ?? "confidential";
+        if (type is not ("confidential" or "public"))
+        {
+            Error($"{path}.type", "must be 'confidential' or 'public'");
+        }
+
+        ValidateSecret(c.Secret, $"{path}.secret", type);
+
+        // A client with no grant types can still authenticate, e.g. a gateway that only introspects.
+        if (c.GrantTypes is not null)
+        {
+            for (var i = 0; i < c.GrantTypes.Count; i++)
+            {
+                var grant = c.GrantTypes[i];
+                if (grant is null || !supportedGrantTypes.Contains(grant))
+                {
+                    Error($"{path}.grantTypes[{i}]", $"must be one of: {string.Join(", ", supportedGrantTypes.Order())}");
+                }
+                else if (grant == ClientCredentialsGrant.Name && type == "public")
+                {
+                    Error($"{path}.grantTypes[{i}]", "client_credentials needs a confidential client");
+                }
+            }
+        }
+
+        References(c.AllowedScopes, $"{path}.allowedScopes", scopes, "scope");
+        References(c.AllowedApis, $"{path}.allowedApis", apis, "API");
+        References(c.IntrospectionApis, $"{path}.introspectionApis", apis, "API");
+        var allowed = (c.AllowedScopes ?? []).ToHashSet(StringComparer.Ordinal);
+        for (var i = 0; i < (c.DefaultScopes?.Count ?? 0); i++)
+        {
+            if (c.DefaultScopes![i] is not { } scope || !allowed.Contains(scope))
+            {
+                Error($"{path}.defaultScopes[{i}]", "must also be listed in allowedScopes");
+            }
+        }
+
+        if (c.AccessTokenFormat is not (null or "opaque" or "jwt"))
+        {
+            Error($"{path}.accessTokenFormat", "must be 'opaque' or 'jwt'");
+        }
+
+        if (c.AccessTokenLifetimeSeconds is < 60 or > 86_400)
+        {
+            Error($"{path}.accessTokenLifetimeSeconds", "must be between 60 and 86400");
+        }
+    }
+
+    private void ValidateSecret(SecretImport? s, string path, string type)
+    {
+        if (type == "public")
+        {
+            if (s is not null)
+            {
+                Error(path, "a public client has no secret");
+            }
+
+            return;
+        }
+
+        var given = (s?.Value is not null ? 1 : 0) + (s?.Hash is not null ? 1 : 0) + (s?.Generate == true ? 1 : 0);
+        if (s is null || given != 1)
+        {
+            Error(path, "a confidential client needs exactly one of: value, hash, or generate: true");
+            return;
+        }
+
+        if (s.Value is not null && s.Value.Length < SecretHasher.MinimumLength)
+        {
+            Error($"{path}.value", $"must be at least {SecretHasher.MinimumLength} characters (256 bits); or use generate: true");
+        }
+
+        if (s.Hash is not null && !SecretHasher.IsWellFormedHash(s.Hash))
+        {
+            Error($"{path}.hash", "must be 'sha256:' followed by the base64 SHA-256 of the secret");
+        }
+    }
+
+    private void Each<T>(List<T?>? items, string path, Action<T, string, HashSet<string>> check)
+        where T : class
+    {
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var i = 0; i < (items?.Count ?? 0); i++)
+        {
+            if (items![i] is { } item)
+            {
+                check(item, $"{path}[{i}]", seen);
+            }
+            else
+            {
+                Error($"{path}[{i}]", "must be an object");
+            }
+        }
+    }
+
+    private string? Name(string? value, string path, HashSet<string> seen)
+    {
+        if (string.IsNullOrWhiteSpace(value))
+        {
+            Error(path, "is required");
+            return null;
+        }
+
+        if (value.Length > 400)
+        {
+            Error(path, "is too long");
+        }
+
+        if (!seen.Add(value))
+        {
+            Error(path, $"'{value}' appears more than once in the file");
+        }
+
+        return value;
+    }
+
+    private void References(List<string?>? values, string path, HashSet<string> known, string what)
+    {
+        for (var i = 0; i < (values?.Count ?? 0); i++)
+        {
+            if (values![i] is not { } value || !known.Contains(value))
+            {
+                Error($"{path}[{i}]", $"names no {what} defined in the file or the database");
+            }
+        }
+    }
+
+    private void MaxLength(string? value, string path, int max)
+    {
+        if (value?.Length > max)
+        {
+            Error(path, $"must be at most {max} characters");
+        }
+    }
+
+    private static bool ScopePolicyAccepts(string name) =>
+        name.All(c => c >= 0x21 && c != 0x22 && c != 0x5C && c <= 0x7E) && name.Length <= 200;
+
+    private void Error(string path, string message) => _errors.Add(new ImportError(path, message));
+
+    [GeneratedRegex("^[A-Za-z0-9._~-]{1,200}$")]
+    private static partial Regex ClientIdPattern();
+}

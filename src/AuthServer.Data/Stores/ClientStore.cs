@@ -1,0 +1,59 @@
+using System.Collections.Concurrent;
+using AuthServer.Data.Entities;
+using AuthServer.Protocol.Clients;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthServer.Data.Stores;
+
+/// <summary>
+/// Clients from the database, cached for a bounded time: an admin change or an import reaches every node
+/// within <see cref="CacheSettings.ClientLifetime"/>.
+/// </summary>
+public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache, TimeProvider time) : IClientStore
+{
+    private const int MaxEntries = 10_000;
+    private readonly ConcurrentDictionary<string, (Client? Client, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+
+    public async ValueTask<Client?> FindAsync(string clientId, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (_cache.TryGetValue(clientId, out var hit) && hit.Until > now)
+        {
+            return hit.Client;
+        }
+
+        await using var db = database.CreateContext();
+        var entity = await db.Clients.AsNoTracking().Include(c => c.Secrets)
+            .FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
+        var client = entity is null ? null : Map(entity);
+
+        // Unknown ids are cached too (so a flood of them cannot hammer the database), within a bounded map.
+        if (_cache.Count >= MaxEntries)
+        {
+            _cache.Clear();
+        }
+
+        _cache[clientId] = (client, now + cache.ClientLifetime);
+        return client;
+    }
+
+    internal static Client Map(ClientEntity e) => new()
+    {
+        ClientId = e.ClientId,
+        DisplayName = e.DisplayName,
+        Type = e.Type == "public" ? ClientType.Public : ClientType.Confidential,
+        Enabled = e.Enabled,
+        SecretHashes = e.Secrets.Select(s => s.Hash).ToArray(),
+        GrantTypes = e.GrantTypes.ToHashSet(StringComparer.Ordinal),
+        AllowedScopes = e.AllowedScopes.ToHashSet(StringComparer.Ordinal),
+        DefaultScopes = e.DefaultScopes.ToArray(),
+        AllowedApis = e.AllowedApis.ToHashSet(StringComparer.Ordinal),
+        IntrospectionApis = e.IntrospectionApis.ToHashSet(StringComparer.Ordinal),
+        AccessTokenFormat = e.AccessTokenFormat == "jwt" ? AccessTokenFormat.Jwt : AccessTokenFormat.Opaque,
+        AccessTokenLifetime = TimeSpan.FromSeconds(e.AccessTokenLifetimeSeconds),
+    };
+}
+
+/// <param name="ClientLifetime">How long a client (or the absence of one) is cached.</param>
+/// <param name="ResourceLifetime">How long the API and scope catalog is cached.</param>
+public sealed record CacheSettings(TimeSpan ClientLifetime, TimeSpan ResourceLifetime);

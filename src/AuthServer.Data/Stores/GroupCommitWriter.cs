@@ -1,0 +1,119 @@
+using System.Data.Common;
+using System.Threading.Channels;
+using AuthServer.Protocol.Audit;
+using AuthServer.Protocol.Tokens;
+
+namespace AuthServer.Data.Stores;
+
+/// <summary>
+/// Batches token and audit inserts into one transaction per round (group commit): every writer waits for
+/// the commit that holds its row, but many writers share one commit and one fsync. Writes are committed in
+/// the order they were queued.
+/// </summary>
+public sealed class GroupCommitWriter : IAsyncDisposable
+{
+    private const int MaxBatch = 512;
+
+    private readonly AuthServerDatabase _database;
+    private readonly Channel<PendingWrite> _queue =
+        Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(100_000) { SingleReader = true });
+    private readonly Task _loop;
+    private long _droppedAuditEvents;
+
+    public GroupCommitWriter(AuthServerDatabase database)
+    {
+        _database = database;
+        _loop = Task.Run(RunAsync);
+    }
+
+    /// <summary>Audit events that could not be queued because the queue was full.</summary>
+    public long DroppedAuditEvents => Interlocked.Read(ref _droppedAuditEvents);
+
+    public Task WriteTokenAsync(TokenRecord token, CancellationToken cancellationToken)
+    {
+        var write = new PendingWrite(token, null);
+        return _queue.Writer.TryWrite(write) ? write.Committed!.Task : SlowEnqueueAsync(write, cancellationToken);
+    }
+
+    public void WriteAudit(AuditEvent auditEvent)
+    {
+        if (!_queue.Writer.TryWrite(new PendingWrite(null, auditEvent)))
+        {
+            Interlocked.Increment(ref _droppedAuditEvents);
+        }
+    }
+
+    private async Task SlowEnqueueAsync(PendingWrite write, CancellationToken cancellationToken)
+    {
+        await _queue.Writer.WriteAsync(write, cancellationToken);
+        await write.Committed!.Task;
+    }
+
+    private async Task RunAsync()
+    {
+        var batch = new List<PendingWrite>(MaxBatch);
+        while (await _queue.Reader.WaitToReadAsync())
+        {
+            batch.Clear();
+            while (batch.Count < MaxBatch && _queue.Reader.TryRead(out var write))
+            {
+                batch.Add(write);
+            }
+
+            try
+            {
+                await CommitAsync(batch);
+                foreach (var write in batch)
+                {
+                    write.Committed?.TrySetResult();
+                }
+            }
+            catch (Exception e)
+            {
+                foreach (var write in batch)
+                {
+                    write.Committed?.TrySetException(e);
+                }
+            }
+        }
+    }
+
+    private async Task CommitAsync(List<PendingWrite> batch)
+    {
+        await using var connection = await _database.OpenConnectionAsync(CancellationToken.None);
+        await using var transaction = await connection.BeginTransactionAsync();
+        await using var tokenInsert = TokenSql.CreateInsert(connection, transaction);
+        await using var auditInsert = AuditSql.CreateInsert(connection, transaction);
+        foreach (var write in batch)
+        {
+            if (write.Token is { } token)
+            {
+                TokenSql.Bind(tokenInsert, token);
+                await tokenInsert.ExecuteNonQueryAsync();
+            }
+            else if (write.Audit is { } audit)
+            {
+                AuditSql.Bind(auditInsert, audit);
+                await auditInsert.ExecuteNonQueryAsync();
+            }
+        }
+
+        await transaction.CommitAsync();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop;
+    }
+
+    private sealed class PendingWrite(TokenRecord? token, AuditEvent? audit)
+    {
+        public TokenRecord? Token { get; } = token;
+
+        public AuditEvent? Audit { get; } = audit;
+
+        public TaskCompletionSource? Committed { get; } =
+            token is null ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+}

@@ -1,0 +1,45 @@
+using AuthServer.Protocol.Resources;
+using Microsoft.EntityFrameworkCore;
+
+namespace AuthServer.Data.Stores;
+
+/// <summary>The API and scope catalog, loaded as one snapshot and cached for a bounded time.</summary>
+public sealed class ResourceStore(AuthServerDatabase database, CacheSettings cache, TimeProvider time) : IResourceStore
+{
+    private readonly SemaphoreSlim _reload = new(1, 1);
+    private volatile Snapshot? _snapshot;
+
+    public async ValueTask<ResourceCatalog> GetCatalogAsync(CancellationToken cancellationToken)
+    {
+        var snapshot = _snapshot;
+        if (snapshot is not null && snapshot.Until > time.GetUtcNow())
+        {
+            return snapshot.Catalog;
+        }
+
+        await _reload.WaitAsync(cancellationToken);
+        try
+        {
+            snapshot = _snapshot;
+            if (snapshot is not null && snapshot.Until > time.GetUtcNow())
+            {
+                return snapshot.Catalog;
+            }
+
+            await using var db = database.CreateContext();
+            var apis = await db.Apis.AsNoTracking().ToListAsync(cancellationToken);
+            var scopes = await db.Scopes.AsNoTracking().ToListAsync(cancellationToken);
+            var catalog = new ResourceCatalog(
+                apis.Select(a => new ApiResource(a.Name, a.DisplayName, a.Scopes.ToHashSet(StringComparer.Ordinal), a.SigningAlgorithm, a.Enabled)),
+                scopes.Select(s => new ScopeDefinition(s.Name, s.Description)));
+            _snapshot = new Snapshot(catalog, time.GetUtcNow() + cache.ResourceLifetime);
+            return catalog;
+        }
+        finally
+        {
+            _reload.Release();
+        }
+    }
+
+    private sealed record Snapshot(ResourceCatalog Catalog, DateTimeOffset Until);
+}

@@ -1,0 +1,102 @@
+using System.Data.Common;
+using AuthServer.Protocol.Audit;
+using AuthServer.Protocol.Clients;
+using AuthServer.Protocol.Tokens;
+
+namespace AuthServer.Data.Stores;
+
+/// <summary>The token table's SQL, shared by both providers (snake_case names need no quoting).</summary>
+internal static class TokenSql
+{
+    public const string Columns =
+        "id, jti, kind, format, client_id, subject, scopes, audiences, issued_at, expires_at, status, revoked_at, family_id, prune_after";
+
+    private static readonly string[] Parameters = Columns.Split(", ").Select(c => "@" + c).ToArray();
+
+    public static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"INSERT INTO tokens ({Columns}) VALUES ({string.Join(", ", Parameters)})";
+        foreach (var p in Parameters)
+        {
+            command.AddParameter(p);
+        }
+
+        return command;
+    }
+
+    public static void Bind(DbCommand command, TokenRecord t)
+    {
+        command.Set("@id", t.Id);
+        command.Set("@jti", t.Jti);
+        command.Set("@kind", KindName(t.Kind));
+        command.Set("@format", t.Format == AccessTokenFormat.Jwt ? "jwt" : "opaque");
+        command.Set("@client_id", t.ClientId);
+        command.Set("@subject", t.Subject);
+        command.Set("@scopes", string.Join(' ', t.Scopes));
+        command.Set("@audiences", string.Join(' ', t.Audiences));
+        command.Set("@issued_at", t.IssuedAt.ToUnixTimeSeconds());
+        command.Set("@expires_at", t.ExpiresAt.ToUnixTimeSeconds());
+        command.Set("@status", t.Status == TokenStatus.Revoked ? "revoked" : "active");
+        command.Set("@revoked_at", t.RevokedAt?.ToUnixTimeSeconds());
+        command.Set("@family_id", t.FamilyId);
+        command.Set("@prune_after", t.ExpiresAt.ToUnixTimeSeconds());
+    }
+
+    public static TokenRecord Read(DbDataReader r) => new()
+    {
+        Id = r.GetString(0),
+        Jti = r.GetString(1),
+        Kind = r.GetString(2) == "access_token" ? TokenKind.AccessToken : throw new InvalidDataException("unknown token kind"),
+        Format = r.GetString(3) == "jwt" ? AccessTokenFormat.Jwt : AccessTokenFormat.Opaque,
+        ClientId = r.GetString(4),
+        Subject = r.GetString(5),
+        Scopes = Split(r.GetString(6)),
+        Audiences = Split(r.GetString(7)),
+        IssuedAt = DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(8)),
+        ExpiresAt = DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(9)),
+        Status = r.GetString(10) == "active" ? TokenStatus.Active : TokenStatus.Revoked,
+        RevokedAt = r.IsDBNull(11) ? null : DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(11)),
+        FamilyId = r.GetString(12),
+    };
+
+    private static string KindName(TokenKind kind) => kind switch
+    {
+        TokenKind.AccessToken => "access_token",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private static string[] Split(string value) => value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+}
+
+internal static class AuditSql
+{
+    public static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText =
+            "INSERT INTO audit_events (occurred_at, action, outcome, client_id, subject, target, detail) " +
+            "VALUES (@occurred_at, @action, @outcome, @client_id, @subject, @target, @detail)";
+        foreach (var p in new[] { "@occurred_at", "@action", "@outcome", "@client_id", "@subject", "@target", "@detail" })
+        {
+            command.AddParameter(p);
+        }
+
+        return command;
+    }
+
+    public static void Bind(DbCommand command, AuditEvent e)
+    {
+        command.Set("@occurred_at", e.OccurredAt.ToUnixTimeMilliseconds());
+        command.Set("@action", e.Action);
+        command.Set("@outcome", e.Outcome);
+        command.Set("@client_id", Cap(e.ClientId, 200));
+        command.Set("@subject", Cap(e.Subject, 200));
+        command.Set("@target", Cap(e.Target, 400));
+        command.Set("@detail", Cap(e.Detail, 2000));
+    }
+
+    private static string? Cap(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
+}

@@ -1,0 +1,51 @@
+using AuthServer.Protocol.Tokens;
+
+namespace AuthServer.Data.Stores;
+
+/// <summary>Tokens in plain SQL: inserts go through the group-commit writer; reads and updates are single statements.</summary>
+public sealed class TokenStore(AuthServerDatabase database, GroupCommitWriter writer, TokenStoreSettings settings) : ITokenStore
+{
+    public Task AddAsync(TokenRecord token, CancellationToken cancellationToken) =>
+        writer.WriteTokenAsync(token, cancellationToken);
+
+    public async ValueTask<TokenRecord?> FindAsync(string id, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT {TokenSql.Columns} FROM tokens WHERE id = @id";
+        command.AddParameter("@id").Value = id;
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        return await reader.ReadAsync(cancellationToken) ? TokenSql.Read(reader) : null;
+    }
+
+    public async Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+
+        // A revoked row is kept for a while (so reuse of a revoked token can still be recognised), then pruned.
+        command.CommandText =
+            "UPDATE tokens SET status = 'revoked', revoked_at = @at, " +
+            "prune_after = CASE WHEN prune_after < @prune THEN prune_after ELSE @prune END " +
+            "WHERE id = @id AND status = 'active'";
+        command.AddParameter("@at").Value = revokedAt.ToUnixTimeSeconds();
+        command.AddParameter("@prune").Value = (revokedAt + settings.RevokedRetention).ToUnixTimeSeconds();
+        command.AddParameter("@id").Value = id;
+        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+    }
+
+    /// <summary>Deletes up to <paramref name="batchSize"/> tokens that are past their prune time. Returns how many.</summary>
+    public async Task<int> PruneAsync(DateTimeOffset now, int batchSize, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "DELETE FROM tokens WHERE id IN (SELECT id FROM tokens WHERE prune_after < @now LIMIT @limit)";
+        command.AddParameter("@now").Value = now.ToUnixTimeSeconds();
+        command.AddParameter("@limit").Value = batchSize;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+}
+
+/// <param name="RevokedRetention">How long a revoked token's row is kept before pruning (never past its expiry).</param>
+public sealed record TokenStoreSettings(TimeSpan RevokedRetention);

@@ -1,0 +1,20 @@
+namespace AuthServer.Protocol.Audit;
+
+/// <summary>One audited fact. Never carries a token value, a secret or a password.</summary>
+public sealed record AuditEvent(
+    DateTimeOffset OccurredAt,
+    string Action,
+    string Outcome,
+    string? ClientId = null,
+    string? Subject = null,
+    string? Target = null,
+    string? Detail = null);
+
+public interface IAuditSink
+{
+    /// <summary>
+    /// Queues the event. Events are written in order and in the same commit as, or before, any token stored
+    /// after them, so an audited issuance is durable when the token is.
+    /// </summary>
+    void Record(AuditEvent auditEvent);
+}

@@ -1,0 +1,15 @@
+using AuthServer.Protocol.Clients;
+using AuthServer.Protocol.Requests;
+
+namespace AuthServer.Protocol.Grants;
+
+/// <summary>The successful token response (RFC 6749 §5.1).</summary>
+public sealed record TokenResponse(string AccessToken, string TokenType, int ExpiresIn, string Scope);
+
+/// <summary>One grant type. The token endpoint and discovery read the same list of registered handlers.</summary>
+public interface IGrantHandler
+{
+    string GrantType { get; }
+
+    Task<TokenResponse> HandleAsync(Client client, ProtocolParameters parameters, CancellationToken cancellationToken);
+}

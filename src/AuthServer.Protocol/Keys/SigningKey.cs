@@ -1,0 +1,41 @@
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthServer.Protocol.Keys;
+
+/// <summary>pending → active → retired → removed (the lifecycle is driven by the key manager).</summary>
+public enum SigningKeyState
+{
+    Pending,
+    Active,
+    Retired,
+    Removed,
+}
+
+/// <summary>A signing key as stored: the private part is encrypted under the master key.</summary>
+public sealed record StoredSigningKey(
+    string Kid,
+    string Algorithm,
+    SigningKeyState State,
+    DateTimeOffset CreatedAt,
+    DateTimeOffset? ActivatedAt,
+    DateTimeOffset? RetiredAt,
+    string PublicJwk,
+    byte[] EncryptedPrivateKey);
+
+/// <summary>A usable signing key: the decrypted private key and its public JWK.</summary>
+public sealed record SigningKey(
+    string Kid,
+    string Algorithm,
+    SigningKeyState State,
+    AsymmetricSecurityKey PrivateKey,
+    JsonWebKey PublicJwk)
+{
+    public SigningCredentials Credentials { get; } = new(PrivateKey, Algorithm);
+}
+
+public interface ISigningKeyStore
+{
+    Task<IReadOnlyList<StoredSigningKey>> LoadAsync(CancellationToken cancellationToken);
+
+    Task AddAsync(StoredSigningKey key, CancellationToken cancellationToken);
+}

@@ -1,0 +1,12 @@
+namespace AuthServer.Protocol.Tokens;
+
+public interface ITokenStore
+{
+    /// <summary>Stores a new token. Returns only once the record is durably committed.</summary>
+    Task AddAsync(TokenRecord token, CancellationToken cancellationToken);
+
+    ValueTask<TokenRecord?> FindAsync(string id, CancellationToken cancellationToken);
+
+    /// <summary>Marks the token revoked. Returns false when there is no such active token.</summary>
+    Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken);
+}

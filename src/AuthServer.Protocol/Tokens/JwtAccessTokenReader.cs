@@ -1,0 +1,55 @@
+using AuthServer.Protocol.Keys;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+
+namespace AuthServer.Protocol.Tokens;
+
+/// <summary>Validates JWT access tokens this server issued: our keys, our issuer, typ at+jwt, ES256/RS256 only.</summary>
+public sealed class JwtAccessTokenReader(ProtocolSettings settings, ISigningKeyRingSource keys, TimeProvider time)
+{
+    private static readonly JsonWebTokenHandler Handler = new();
+
+    /// <summary>True when the value has the compact JWS shape (three dot-separated parts).</summary>
+    public static bool LooksLikeJwt(string value) => value.Count(c => c == '.') == 2;
+
+    /// <summary>Returns the jti of a valid token, or null for anything that is not one.</summary>
+    /// <param name="checkLifetime">False when an expired token is still of interest (revocation).</param>
+    public async ValueTask<string?> ValidateAsync(string token, bool checkLifetime)
+    {
+        var ring = keys.Current;
+        JsonWebToken jwt;
+        try
+        {
+            jwt = Handler.ReadJsonWebToken(token);
+        }
+        catch (Exception e) when (e is ArgumentException or SecurityTokenException)
+        {
+            return null;
+        }
+
+        // The header's alg must be the alg the key was made for: no algorithm confusion.
+        if (!SigningAlgorithms.IsSupported(jwt.Alg) || ring.AlgorithmOf(jwt.Kid) != jwt.Alg)
+        {
+            return null;
+        }
+
+        var now = time.GetUtcNow().UtcDateTime;
+        var parameters = new TokenValidationParameters
+        {
+            ValidIssuer = settings.Issuer,
+            ValidateAudience = false,
+            ValidTypes = [JwtAccessTokenWriter.TokenType],
+            ValidAlgorithms = SigningAlgorithms.All,
+            IssuerSigningKey = ring.FindPublished(jwt.Kid),
+            TryAllIssuerSigningKeys = false,
+            RequireSignedTokens = true,
+            RequireExpirationTime = true,
+            ValidateLifetime = checkLifetime,
+            LifetimeValidator = (notBefore, expires, _, _) =>
+                notBefore is { } nbf && expires is { } exp && nbf <= now && now < exp,
+        };
+
+        var result = await Handler.ValidateTokenAsync(jwt, parameters);
+        return result.IsValid && result.Claims.TryGetValue("jti", out var jti) && jti is string id ? id : null;
+    }
+}

@@ -1,0 +1,121 @@
+using AuthServer.Configuration;
+using AuthServer.Data;
+using AuthServer.Data.Stores;
+using AuthServer.Endpoints;
+using AuthServer.Hosting;
+using AuthServer.Http;
+using AuthServer.Protocol;
+using AuthServer.Protocol.Audit;
+using AuthServer.Protocol.Clients;
+using AuthServer.Protocol.Grants;
+using AuthServer.Protocol.Introspection;
+using AuthServer.Protocol.Keys;
+using AuthServer.Protocol.Resources;
+using AuthServer.Protocol.Revocation;
+using AuthServer.Protocol.Tokens;
+using Microsoft.Extensions.Options;
+
+namespace AuthServer;
+
+/// <summary>Builds the web application: configuration, services, endpoints. Tests build the same app.</summary>
+public static class AuthServerApp
+{
+    /// <summary>Builds and initializes (schema, keys) the application; the caller runs or starts it.</summary>
+    /// <param name="configure">Lets tests add configuration and replace services (e.g. the TimeProvider).</param>
+    public static async Task<WebApplication> CreateAsync(string[] args, Action<WebApplicationBuilder>? configure = null)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.WebHost.ConfigureKestrel(k =>
+        {
+            k.AddServerHeader = false;
+            k.Limits.MaxRequestBodySize = 64 * 1024;
+        });
+
+        var options = LoadOptions(builder.Configuration);
+        builder.Services.AddSingleton(TimeProvider.System);
+        AddAuthServer(builder.Services, options);
+        configure?.Invoke(builder);
+
+        var app = builder.Build();
+        app.UseMiddleware<ErrorResponseMiddleware>();
+        MapEndpoints(app);
+
+        await app.Services.GetRequiredService<StartupInitializer>().InitializeAsync(CancellationToken.None);
+        return app;
+    }
+
+    /// <summary>Binds and validates the options; a bad configuration stops the process with what to fix.</summary>
+    public static AuthServerOptions LoadOptions(IConfiguration configuration)
+    {
+        var options = new AuthServerOptions();
+        configuration.GetSection(AuthServerOptions.Section).Bind(options);
+        var result = new AuthServerOptionsValidator().Validate(null, options);
+        if (result.Failed)
+        {
+            throw new StartupException("The configuration is invalid:\n  - " + string.Join("\n  - ", result.Failures));
+        }
+
+        return options;
+    }
+
+    public static AuthServerDatabase CreateDatabase(AuthServerOptions options) =>
+        new(AuthServerDatabase.ParseProvider(options.Database.Provider), options.Database.ConnectionString);
+
+    private static void AddAuthServer(IServiceCollection services, AuthServerOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSingleton<IOptions<AuthServerOptions>>(Options.Create(options));
+        services.AddSingleton(new ProtocolSettings(options.Issuer));
+        services.AddSingleton(new CacheSettings(options.Caches.ClientLifetime, options.Caches.ResourceLifetime));
+        services.AddSingleton(new TokenStoreSettings(options.Tokens.RevokedRetention));
+        services.AddMetrics();
+        services.AddSingleton<AuthServerMetrics>();
+
+        // Data
+        services.AddSingleton(_ => CreateDatabase(options));
+        services.AddSingleton<GroupCommitWriter>();
+        services.AddSingleton<TokenStore>();
+        services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<TokenStore>());
+        services.AddSingleton<IClientStore, ClientStore>();
+        services.AddSingleton<IResourceStore, ResourceStore>();
+        services.AddSingleton<ISigningKeyStore, SigningKeyStore>();
+        services.AddSingleton<IAuditSink, AuditSink>();
+
+        // Keys
+        services.AddSingleton<MasterKeySource>();
+        services.AddSingleton<SigningKeyRingSource>();
+        services.AddSingleton<ISigningKeyRingSource>(sp => sp.GetRequiredService<SigningKeyRingSource>());
+        services.AddSingleton<StartupInitializer>();
+
+        // Engine
+        services.AddSingleton<ClientAuthenticator>();
+        services.AddSingleton<JwtAccessTokenWriter>();
+        services.AddSingleton<JwtAccessTokenReader>();
+        services.AddSingleton<TokenLocator>();
+        services.AddSingleton<AccessTokenIssuer>();
+        services.AddSingleton<TokenIntrospector>();
+        services.AddSingleton<TokenRevoker>();
+        services.AddSingleton<IGrantHandler, ClientCredentialsGrant>();
+        services.AddSingleton<GrantHandlers>();
+        services.AddSingleton<MetadataEndpoints>();
+
+        services.AddHostedService<TokenPruningService>();
+        services.AddSingleton(sp => sp.GetServices<IHostedService>().OfType<TokenPruningService>().Single());
+        services.AddHostedService<KeyRefreshService>();
+    }
+
+    private static void MapEndpoints(WebApplication app)
+    {
+        var metadata = app.Services.GetRequiredService<MetadataEndpoints>();
+        app.MapGet(MetadataEndpoints.OpenIdConfigurationPath, metadata.WriteMetadataAsync);
+        app.MapGet(MetadataEndpoints.OAuthMetadataPath, metadata.WriteMetadataAsync);
+        app.MapGet(MetadataEndpoints.JwksPath, metadata.WriteJwksAsync);
+        app.MapPost(TokenEndpoint.Path, TokenEndpoint.HandleAsync);
+        app.MapPost(IntrospectionEndpoint.Path, IntrospectionEndpoint.HandleAsync);
+        app.MapPost(RevocationEndpoint.Path, RevocationEndpoint.HandleAsync);
+    }
+}

@@ -1,0 +1,56 @@
+namespace AuthServer.Configuration;
+
+/// <summary>The "AuthServer" configuration section. Bound once and validated at start.</summary>
+public sealed class AuthServerOptions
+{
+    public const string Section = "AuthServer";
+
+    /// <summary>The issuer identifier: https, or http on a loopback host; no path, query or fragment.</summary>
+    public string Issuer { get; set; } = "http://localhost:5000";
+
+    public DatabaseOptions Database { get; set; } = new();
+
+    /// <summary>Folder of the master key file (master.key). Relative paths start at the working directory.</summary>
+    public string KeysDirectory { get; set; } = "keys";
+
+    /// <summary>The master key as base64 (32 bytes). When set, it is used instead of the key file.</summary>
+    public string? MasterKey { get; set; }
+
+    /// <summary>Apply pending migrations at start. With several nodes, either all may do it (it is locked) or a deploy step runs `migrate`.</summary>
+    public bool MigrateOnStart { get; set; } = true;
+
+    public TokenOptions Tokens { get; set; } = new();
+
+    public CacheOptions Caches { get; set; } = new();
+}
+
+public sealed class DatabaseOptions
+{
+    /// <summary>Sqlite (default) or PostgreSql.</summary>
+    public string Provider { get; set; } = "Sqlite";
+
+    public string ConnectionString { get; set; } = "Data Source=data/authserver.db";
+}
+
+public sealed class TokenOptions
+{
+    /// <summary>How long a revoked token's row is kept before pruning.</summary>
+    public TimeSpan RevokedRetention { get; set; } = TimeSpan.FromDays(1);
+
+    public TimeSpan PruneInterval { get; set; } = TimeSpan.FromMinutes(5);
+
+    /// <summary>Rows deleted per statement, so pruning never holds a long lock.</summary>
+    public int PruneBatchSize { get; set; } = 1000;
+}
+
+public sealed class CacheOptions
+{
+    /// <summary>An admin change to a client reaches every node within this time.</summary>
+    public TimeSpan ClientLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>An admin change to an API or scope reaches every node within this time.</summary>
+    public TimeSpan ResourceLifetime { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often each node reloads the signing keys.</summary>
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+}

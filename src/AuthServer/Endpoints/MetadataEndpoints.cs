@@ -1,0 +1,76 @@
+using System.Text.Json;
+using AuthServer.Protocol;
+using AuthServer.Protocol.Clients;
+using AuthServer.Protocol.Grants;
+using AuthServer.Protocol.Keys;
+
+namespace AuthServer.Endpoints;
+
+/// <summary>Discovery (RFC 8414, OpenID Connect Discovery) and JWKS, served from bytes serialized once.</summary>
+public sealed class MetadataEndpoints
+{
+    public const string OpenIdConfigurationPath = "/.well-known/openid-configuration";
+    public const string OAuthMetadataPath = "/.well-known/oauth-authorization-server";
+    public const string JwksPath = "/.well-known/jwks.json";
+
+    // Metadata changes only with configuration; keys rotate with announcement ahead of use.
+    private const string CacheControl = "public, max-age=300";
+
+    private readonly byte[] _metadata;
+    private readonly ISigningKeyRingSource _keys;
+
+    public MetadataEndpoints(ProtocolSettings settings, GrantHandlers grants, ISigningKeyRingSource keys)
+    {
+        _keys = keys;
+        _metadata = BuildMetadata(settings.Issuer, grants.Names);
+    }
+
+    public Task WriteMetadataAsync(HttpContext http) => WriteAsync(http, _metadata);
+
+    public Task WriteJwksAsync(HttpContext http) => WriteAsync(http, _keys.Current.JwksJson);
+
+    private static async Task WriteAsync(HttpContext http, byte[] body)
+    {
+        http.Response.ContentType = "application/json";
+        http.Response.Headers.CacheControl = CacheControl;
+        http.Response.ContentLength = body.Length;
+        await http.Response.Body.WriteAsync(body, http.RequestAborted);
+    }
+
+    /// <summary>Only what is implemented is advertised.</summary>
+    private static byte[] BuildMetadata(string issuer, IReadOnlyList<string> grantTypes)
+    {
+        using var buffer = new MemoryStream();
+        using (var w = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true }))
+        {
+            w.WriteStartObject();
+            w.WriteString("issuer", issuer);
+            w.WriteString("token_endpoint", issuer + TokenEndpoint.Path);
+            w.WriteString("jwks_uri", issuer + JwksPath);
+            w.WriteString("introspection_endpoint", issuer + IntrospectionEndpoint.Path);
+            w.WriteString("revocation_endpoint", issuer + RevocationEndpoint.Path);
+            Array(w, "grant_types_supported", grantTypes);
+
+            // No authorization endpoint yet, so no response type is supported (RFC 8414 §2 requires the member).
+            Array(w, "response_types_supported", []);
+            Array(w, "token_endpoint_auth_methods_supported", ClientAuthenticationMethods.Supported);
+            Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthenticationMethods.Supported);
+            Array(w, "revocation_endpoint_auth_methods_supported",
+                [.. ClientAuthenticationMethods.Supported, ClientAuthenticationMethods.None]);
+            w.WriteEndObject();
+        }
+
+        return buffer.ToArray();
+    }
+
+    private static void Array(Utf8JsonWriter w, string name, IEnumerable<string> values)
+    {
+        w.WriteStartArray(name);
+        foreach (var value in values)
+        {
+            w.WriteStringValue(value);
+        }
+
+        w.WriteEndArray();
+    }
+}

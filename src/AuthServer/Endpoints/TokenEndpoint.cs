@@ -1,0 +1,39 @@
+using AuthServer.Http;
+using AuthServer.Protocol.Clients;
+using AuthServer.Protocol.Errors;
+using AuthServer.Protocol.Grants;
+
+namespace AuthServer.Endpoints;
+
+/// <summary>POST /connect/token (RFC 6749 §3.2).</summary>
+public static class TokenEndpoint
+{
+    public const string Path = "/connect/token";
+
+    public static async Task HandleAsync(HttpContext http, ClientAuthenticator clients, GrantHandlers grants, AuthServerMetrics metrics)
+    {
+        var parameters = await ProtocolForm.ReadAsync(http.Request);
+
+        var (client, _) = await clients.AuthenticateAsync(
+            ClientCredentialsReader.From(http.Request, parameters), allowPublic: true, http.RequestAborted);
+
+        var grantType = parameters.Require("grant_type");
+        var handler = grants.Find(grantType)
+            ?? throw new OAuthException(OAuthErrorCode.UnsupportedGrantType, "The grant type is not supported.");
+        if (!client.GrantTypes.Contains(grantType))
+        {
+            throw new OAuthException(OAuthErrorCode.UnauthorizedClient, "The client is not allowed to use this grant type.");
+        }
+
+        var response = await handler.HandleAsync(client, parameters, http.RequestAborted);
+
+        metrics.TokenIssued(grantType, client.AccessTokenFormat.ToString(), client.ClientId);
+        await ProtocolResults.WriteJsonAsync(http.Response, StatusCodes.Status200OK, w =>
+        {
+            w.WriteString("access_token", response.AccessToken);
+            w.WriteString("token_type", response.TokenType);
+            w.WriteNumber("expires_in", response.ExpiresIn);
+            w.WriteString("scope", response.Scope);
+        });
+    }
+}

@@ -1,0 +1,39 @@
+using System.Security.Cryptography;
+using AuthServer.Protocol.Keys;
+
+namespace AuthServer.Hosting;
+
+/// <summary>Holds the current key ring; <see cref="ReloadAsync"/> swaps in a fresh one from the store.</summary>
+public sealed class SigningKeyRingSource(ISigningKeyStore store) : ISigningKeyRingSource
+{
+    private volatile SigningKeyRing _current = new([]);
+    private MasterKeyProtector? _protector;
+
+    public SigningKeyRing Current => _current;
+
+    public void UseMasterKey(MasterKeyProtector protector) => _protector = protector;
+
+    public async Task<SigningKeyRing> ReloadAsync(CancellationToken cancellationToken)
+    {
+        var protector = _protector ?? throw new InvalidOperationException("The master key is not loaded.");
+        var stored = await store.LoadAsync(cancellationToken);
+        var keys = new List<SigningKey>();
+        foreach (var key in stored.Where(k => k.State != SigningKeyState.Removed))
+        {
+            try
+            {
+                keys.Add(SigningKeyFactory.Open(key, protector));
+            }
+            catch (CryptographicException)
+            {
+                throw new StartupException(
+                    $"Signing key {key.Kid} cannot be decrypted with the master key in use. The master key is wrong: " +
+                    "restore the original keys/master.key (or AuthServer:MasterKey). New keys are never made over old ones.");
+            }
+        }
+
+        var ring = new SigningKeyRing(keys);
+        _current = ring;
+        return ring;
+    }
+}

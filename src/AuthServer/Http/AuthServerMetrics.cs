@@ -1,0 +1,35 @@
+using System.Diagnostics.Metrics;
+
+namespace AuthServer.Http;
+
+/// <summary>Counters for every protocol outcome (System.Diagnostics.Metrics; exported when a listener is configured).</summary>
+public sealed class AuthServerMetrics
+{
+    public const string MeterName = "AuthServer";
+
+    private readonly Counter<long> _issued;
+    private readonly Counter<long> _errors;
+    private readonly Counter<long> _introspections;
+    private readonly Counter<long> _revocations;
+
+    public AuthServerMetrics(IMeterFactory meters)
+    {
+        var meter = meters.Create(MeterName);
+        _issued = meter.CreateCounter<long>("authserver.tokens.issued", description: "Access tokens issued");
+        _errors = meter.CreateCounter<long>("authserver.protocol.errors", description: "Protocol error responses");
+        _introspections = meter.CreateCounter<long>("authserver.introspections", description: "Introspection answers");
+        _revocations = meter.CreateCounter<long>("authserver.revocations", description: "Revocation requests");
+    }
+
+    public void TokenIssued(string grant, string format, string clientId) =>
+        _issued.Add(1, new("grant", grant), new("format", format), new("client", clientId));
+
+    public void ProtocolError(string endpoint, string error) =>
+        _errors.Add(1, new("endpoint", endpoint), new("error", error));
+
+    public void Introspected(string callerId, bool active) =>
+        _introspections.Add(1, new("caller", callerId), new("active", active));
+
+    public void Revoked(string clientId, bool found) =>
+        _revocations.Add(1, new("client", clientId), new("revoked", found));
+}

@@ -1,0 +1,59 @@
+using System.Data.Common;
+using AuthServer.Protocol.Errors;
+
+namespace AuthServer.Http;
+
+/// <summary>
+/// The single place where failures become responses: protocol errors in RFC 6749 §5.2 form, database outages as
+/// 503 temporarily_unavailable, anything else as a generic server_error. No stack trace leaves the process.
+/// </summary>
+public sealed class ErrorResponseMiddleware(RequestDelegate next, ILogger<ErrorResponseMiddleware> log, AuthServerMetrics metrics)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        try
+        {
+            await next(context);
+        }
+        catch (OAuthException e)
+        {
+            log.LogInformation("{Path}: {Error} ({Detail})", context.Request.Path.Value, e.Code.WireName(), e.Detail ?? e.Description);
+            await WriteAsync(context, e);
+        }
+        catch (BadHttpRequestException e)
+        {
+            log.LogInformation("{Path}: bad HTTP request ({Reason})", context.Request.Path.Value, e.Message);
+            await WriteAsync(context, OAuthException.InvalidRequest("The request is malformed."));
+        }
+        catch (Exception e) when (IsDatabaseOutage(e) && !context.RequestAborted.IsCancellationRequested)
+        {
+            log.LogError(e, "{Path}: the database is unavailable", context.Request.Path.Value);
+            await WriteAsync(context, new OAuthException(OAuthErrorCode.TemporarilyUnavailable,
+                "The service is temporarily unavailable; retry shortly."));
+        }
+        catch (OperationCanceledException) when (context.RequestAborted.IsCancellationRequested)
+        {
+            // The client went away; there is no one to answer.
+        }
+        catch (Exception e)
+        {
+            log.LogError(e, "{Path}: unexpected failure", context.Request.Path.Value);
+            await WriteAsync(context, new OAuthException(OAuthErrorCode.ServerError, "The server encountered an unexpected error."));
+        }
+    }
+
+    private async Task WriteAsync(HttpContext context, OAuthException error)
+    {
+        metrics.ProtocolError(context.Request.Path.Value ?? "", error.Code.WireName());
+        if (context.Response.HasStarted)
+        {
+            return;
+        }
+
+        context.Response.Clear();
+        await ProtocolResults.WriteErrorAsync(context.Response, error);
+    }
+
+    private static bool IsDatabaseOutage(Exception e) =>
+        e is DbException or TimeoutException || e.InnerException is DbException or TimeoutException;
+}

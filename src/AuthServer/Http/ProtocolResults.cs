@@ -1,0 +1,54 @@
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using AuthServer.Protocol.Errors;
+
+namespace AuthServer.Http;
+
+/// <summary>Writes protocol JSON. Every protocol response is uncacheable (RFC 6749 §5.1).</summary>
+public static class ProtocolResults
+{
+    // Protocol JSON is never embedded in HTML, so only what JSON itself requires is escaped.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    public static void NoStore(HttpResponse response)
+    {
+        response.Headers.CacheControl = "no-store";
+        response.Headers.Pragma = "no-cache";
+    }
+
+    public static async Task WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> body)
+    {
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        NoStore(response);
+        var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
+        await using (writer.ConfigureAwait(false))
+        {
+            writer.WriteStartObject();
+            body(writer);
+            writer.WriteEndObject();
+            await writer.FlushAsync();
+        }
+    }
+
+    /// <summary>RFC 6749 §5.2 error response; invalid_client carries a WWW-Authenticate challenge.</summary>
+    public static Task WriteErrorAsync(HttpResponse response, OAuthException error)
+    {
+        var status = error.Code.HttpStatus();
+        if (error.Code == OAuthErrorCode.InvalidClient)
+        {
+            response.Headers.WWWAuthenticate = "Basic realm=\"authserver\", charset=\"UTF-8\"";
+        }
+
+        if (error.Code == OAuthErrorCode.TemporarilyUnavailable)
+        {
+            response.Headers.RetryAfter = "5";
+        }
+
+        return WriteJsonAsync(response, status, w =>
+        {
+            w.WriteString("error", error.Code.WireName());
+            w.WriteString("error_description", error.Description);
+        });
+    }
+}
