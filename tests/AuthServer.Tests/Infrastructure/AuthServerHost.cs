@@ -1,0 +1,125 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using AuthServer.Data;
+using AuthServer.Data.Import;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace AuthServer.Tests.Infrastructure;
+
+/// <summary>
+/// The real application on Kestrel, on a loopback port, over a real database, with a fake clock.
+/// Tests talk to it through HttpClient only.
+/// </summary>
+public sealed class AuthServerHost : IAsyncDisposable
+{
+    private AuthServerHost(WebApplication app, HttpClient http, string issuer, FakeTimeProvider time, HostSettings settings)
+    {
+        App = app;
+        Http = http;
+        Issuer = issuer;
+        Time = time;
+        Settings = settings;
+    }
+
+    public WebApplication App { get; }
+
+    public HttpClient Http { get; }
+
+    public string Issuer { get; }
+
+    public FakeTimeProvider Time { get; }
+
+    public HostSettings Settings { get; }
+
+    public T Service<T>()
+        where T : notnull => App.Services.GetRequiredService<T>();
+
+    public static async Task<AuthServerHost> StartAsync(HostSettings settings, FakeTimeProvider? time = null)
+    {
+        time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
+        var port = FreePort();
+        var issuer = $"http://127.0.0.1:{port}";
+        string[] args =
+        [
+            $"--Urls={issuer}",
+            $"--AuthServer:Issuer={issuer}",
+            $"--AuthServer:Database:Provider={settings.Provider}",
+            $"--AuthServer:Database:ConnectionString={settings.ConnectionString}",
+            $"--AuthServer:KeysDirectory={settings.KeysDirectory}",
+            "--Logging:LogLevel:Default=Warning",
+            .. settings.ExtraArgs,
+        ];
+        var app = await AuthServerApp.CreateAsync(args, b => b.Services.AddSingleton<TimeProvider>(time));
+        await app.StartAsync();
+        var http = new HttpClient { BaseAddress = new Uri(issuer) };
+        return new AuthServerHost(app, http, issuer, time, settings);
+    }
+
+    /// <summary>Imports a configuration file through the same importer the CLI uses.</summary>
+    public async Task<ImportResult> ImportAsync(string json)
+    {
+        var result = await new ConfigurationImporter(Service<AuthServerDatabase>(), Time, ["client_credentials"])
+            .ImportAsync(json, CancellationToken.None);
+        Assert.Empty(result.Errors);
+        return result;
+    }
+
+    public async Task<HttpResponseMessage> PostFormAsync(
+        string path, IEnumerable<(string Name, string Value)> form, (string Id, string Secret)? basic = null)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Post, path)
+        {
+            Content = new FormUrlEncodedContent(form.Select(p => KeyValuePair.Create(p.Name, p.Value))),
+        };
+        if (basic is { } b)
+        {
+            request.Headers.Authorization = BasicHeader(b.Id, b.Secret);
+        }
+
+        return await Http.SendAsync(request);
+    }
+
+    public static AuthenticationHeaderValue BasicHeader(string id, string secret) =>
+        new("Basic", Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(id)}:{Uri.EscapeDataString(secret)}")));
+
+    public async Task<string> IssueAsync((string Id, string Secret) client, params (string Name, string Value)[] extra)
+    {
+        using var response = await PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. extra], client);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
+    }
+
+    public async Task<JsonElement> IntrospectAsync(string token, (string Id, string Secret) caller)
+    {
+        using var response = await PostFormAsync("/connect/introspect", [("token", token)], caller);
+        var body = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        await App.StopAsync();
+        await App.DisposeAsync();
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+}
+
+/// <summary>Where a host keeps its state; two hosts with the same settings share database and keys.</summary>
+public sealed record HostSettings(string Provider, string ConnectionString, string KeysDirectory, string[] ExtraArgs)
+{
+    public static HostSettings NewSqlite(string folder) => new(
+        "Sqlite", $"Data Source={Path.Combine(folder, "authserver.db")}", Path.Combine(folder, "keys"), []);
+}

@@ -1,0 +1,60 @@
+namespace AuthServer.Tests.Infrastructure;
+
+/// <summary>One running server per test class, with the standard test clients imported.</summary>
+public abstract class ServerFixture : IAsyncLifetime
+{
+    private AuthServerHost? _host;
+
+    public AuthServerHost Host => _host ?? throw new InvalidOperationException("The server is not started.");
+
+    public async Task InitializeAsync()
+    {
+        _host = await AuthServerHost.StartAsync(await CreateSettingsAsync());
+        await _host.ImportAsync(TestClients.Json);
+    }
+
+    public async Task DisposeAsync()
+    {
+        if (_host is not null)
+        {
+            await _host.DisposeAsync();
+        }
+
+        await CleanupAsync();
+    }
+
+    protected abstract Task<HostSettings> CreateSettingsAsync();
+
+    protected virtual Task CleanupAsync() => Task.CompletedTask;
+}
+
+public sealed class SqliteServerFixture : ServerFixture
+{
+    private readonly TempFolder _folder = new();
+
+    protected override Task<HostSettings> CreateSettingsAsync() => Task.FromResult(HostSettings.NewSqlite(_folder.Path));
+
+    protected override Task CleanupAsync()
+    {
+        _folder.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class TempFolder : IDisposable
+{
+    public string Path { get; } = Directory.CreateTempSubdirectory("authserver-test-").FullName;
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        try
+        {
+            Directory.Delete(Path, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A file still open by a finished test is left for the OS to clean.
+        }
+    }
+}
