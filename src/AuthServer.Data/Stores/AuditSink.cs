@@ -6,4 +6,7 @@ namespace AuthServer.Data.Stores;
 public sealed class AuditSink(GroupCommitWriter writer) : IAuditSink
 {
     public void Record(AuditEvent auditEvent) => writer.WriteAudit(auditEvent);
+
+    public Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
+        writer.WriteAuditAsync(auditEvent, cancellationToken);
 }

@@ -29,15 +29,18 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     /// <summary>Audit events that could not be queued because the queue was full.</summary>
     public long DroppedAuditEvents => Interlocked.Read(ref _droppedAuditEvents);
 
-    public Task WriteTokenAsync(TokenRecord token, CancellationToken cancellationToken)
-    {
-        var write = new PendingWrite(token, null);
-        return _queue.Writer.TryWrite(write) ? write.Committed!.Task : SlowEnqueueAsync(write, cancellationToken);
-    }
+    public Task WriteTokenAsync(TokenRecord token, CancellationToken cancellationToken) =>
+        EnqueueAsync(new PendingWrite(token, null, awaited: true), cancellationToken);
+
+    public Task WriteAuditAsync(AuditEvent auditEvent, CancellationToken cancellationToken) =>
+        EnqueueAsync(new PendingWrite(null, auditEvent, awaited: true), cancellationToken);
+
+    private Task EnqueueAsync(PendingWrite write, CancellationToken cancellationToken) =>
+        _queue.Writer.TryWrite(write) ? write.Committed!.Task : SlowEnqueueAsync(write, cancellationToken);
 
     public void WriteAudit(AuditEvent auditEvent)
     {
-        if (!_queue.Writer.TryWrite(new PendingWrite(null, auditEvent)))
+        if (!_queue.Writer.TryWrite(new PendingWrite(null, auditEvent, awaited: false)))
         {
             Interlocked.Increment(ref _droppedAuditEvents);
         }
@@ -107,13 +110,13 @@ public sealed class GroupCommitWriter : IAsyncDisposable
         await _loop;
     }
 
-    private sealed class PendingWrite(TokenRecord? token, AuditEvent? audit)
+    private sealed class PendingWrite(TokenRecord? token, AuditEvent? audit, bool awaited)
     {
         public TokenRecord? Token { get; } = token;
 
         public AuditEvent? Audit { get; } = audit;
 
         public TaskCompletionSource? Committed { get; } =
-            token is null ? null : new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            awaited ? new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously) : null;
     }
 }

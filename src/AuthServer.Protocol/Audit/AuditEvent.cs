@@ -17,4 +17,7 @@ public interface IAuditSink
     /// after them, so an audited issuance is durable when the token is.
     /// </summary>
     void Record(AuditEvent auditEvent);
+
+    /// <summary>Records the event and returns once it is durably committed.</summary>
+    Task RecordDurablyAsync(AuditEvent auditEvent, CancellationToken cancellationToken);
 }

@@ -25,8 +25,8 @@ public static class RevocationEndpoint
         var revoked = await revoker.RevokeAsync(client, token, http.RequestAborted);
         if (revoked is not null)
         {
-            audit.Record(new AuditEvent(time.GetUtcNow(), "token.revoked", "success", client.ClientId, revoked.Subject,
-                Target: string.Join(' ', revoked.Audiences), Detail: $"jti={revoked.Jti} by=client"));
+            await audit.RecordDurablyAsync(new AuditEvent(time.GetUtcNow(), "token.revoked", "success", client.ClientId, revoked.Subject,
+                Target: string.Join(' ', revoked.Audiences), Detail: $"jti={revoked.Jti} by=client"), http.RequestAborted);
         }
 
         metrics.Revoked(client.ClientId, revoked is not null);

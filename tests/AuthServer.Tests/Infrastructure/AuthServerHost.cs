@@ -38,10 +38,12 @@ public sealed class AuthServerHost : IAsyncDisposable
     public T Service<T>()
         where T : notnull => App.Services.GetRequiredService<T>();
 
-    public static async Task<AuthServerHost> StartAsync(HostSettings settings, FakeTimeProvider? time = null)
+    public int Port => new Uri(Issuer).Port;
+
+    public static async Task<AuthServerHost> StartAsync(HostSettings settings, FakeTimeProvider? time = null, int? port = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
-        var port = FreePort();
+        port ??= FreePort();
         var issuer = $"http://127.0.0.1:{port}";
         string[] args =
         [

@@ -1,0 +1,125 @@
+using AuthServer.Data;
+using AuthServer.Data.Import;
+using AuthServer.Tests.Infrastructure;
+
+namespace AuthServer.Tests;
+
+public sealed class ImportTests : IAsyncLifetime
+{
+    private readonly TempFolder _folder = new();
+    private AuthServerHost _server = null!;
+
+    public async Task InitializeAsync() => _server = await AuthServerHost.StartAsync(HostSettings.NewSqlite(_folder.Path));
+
+    public async Task DisposeAsync()
+    {
+        await _server.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    private Task<ImportResult> ImportAsync(string json) =>
+        new ConfigurationImporter(_server.Service<AuthServerDatabase>(), _server.Time, ["client_credentials"]).ImportAsync(json, CancellationToken.None);
+
+    [Fact]
+    public async Task Import_SameFileTwice_ChangesNothingTheSecondTime()
+    {
+        var first = await ImportAsync(TestClients.Json);
+        var before = await Snapshot();
+
+        var second = await ImportAsync(TestClients.Json);
+
+        Assert.Empty(first.Errors);
+        Assert.Contains(first.Changes, c => c.StartsWith("created", StringComparison.Ordinal));
+        Assert.All(second.Changes, c => Assert.StartsWith("unchanged", c));
+        Assert.Equal(before, await Snapshot());
+    }
+
+    [Fact]
+    public async Task Import_ShippedExampleFile_IsValidAndGeneratesSecretsOnce()
+    {
+        var json = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "authserver.json"));
+
+        var first = await ImportAsync(json);
+        var second = await ImportAsync(json);
+
+        Assert.Empty(first.Errors);
+        Assert.Equal(3, first.GeneratedSecrets.Count);
+        Assert.Empty(second.GeneratedSecrets);
+        var (id, secret) = first.GeneratedSecrets.Single(s => s.ClientId == "partner-portal");
+        Assert.Equal(43, secret.Length);
+        await _server.IssueAsync((id, secret));
+    }
+
+    public static TheoryData<string, string> BadFiles => new()
+    {
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"grantTypes":["client_credentials"],"allowedScopes":["nope"]}]}""", "$.clients[0].allowedScopes[0]" },
+        { """{"clients":[{"clientId":"a","secret":{"value":"short"}}]}""", "$.clients[0].secret.value" },
+        { """{"clients":[{"clientId":"a","secret":{"hash":"md5:abc"}}]}""", "$.clients[0].secret.hash" },
+        { """{"clients":[{"clientId":"a"}]}""", "$.clients[0].secret" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"colour":"red"}]}""", "$.clients[0].colour" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"accessTokenFormat":"saml"}]}""", "$.clients[0].accessTokenFormat" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"grantTypes":["password"]}]}""", "$.clients[0].grantTypes[0]" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"accessTokenLifetimeSeconds":"long"}]}""", "$.clients[0].accessTokenLifetimeSeconds" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"accessTokenLifetimeSeconds":5}]}""", "$.clients[0].accessTokenLifetimeSeconds" },
+        { """{"clients":[{"clientId":"a b","secret":{"generate":true}}]}""", "$.clients[0].clientId" },
+        { """{"clients":[{"clientId":"p","type":"public","secret":{"generate":true}}]}""", "$.clients[0].secret" },
+        { """{"clients":[{"clientId":"p","type":"public","grantTypes":["client_credentials"]}]}""", "$.clients[0].grantTypes[0]" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"allowedScopes":[],"defaultScopes":["x"]}]}""", "$.clients[0].defaultScopes[0]" },
+        { """{"apis":[{"name":"orders","scopes":[]}]}""", "$.apis[0].name" },
+        { """{"apis":[{"name":"https://x.test/a","signingAlgorithm":"HS256"}]}""", "$.apis[0].signingAlgorithm" },
+        { """{"apis":[{"name":"https://x.test/a","scopes":["missing"]}]}""", "$.apis[0].scopes[0]" },
+        { """{"scopes":[{"name":"a"},{"name":"a"}]}""", "$.scopes[1].name" },
+        { """{"scopes":[{"name":"has space"}]}""", "$.scopes[0].name" },
+        { """{"scopes": 5}""", "$.scopes" },
+        { """[1,2]""", "$" },
+        { """{"scopes":[{"name":"a"}""", "$" },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadFiles))]
+    public async Task Import_WithBadField_ReportsItsPathAndWritesNothing(string json, string path)
+    {
+        var before = await Snapshot();
+        var valid = """{"scopes":[{"name":"fine.scope"}],""";
+
+        var result = await ImportAsync(json.StartsWith('{') && !json.StartsWith("{\"scopes", StringComparison.Ordinal) ? valid + json[1..] : json);
+
+        Assert.Contains(result.Errors, e => e.Path.StartsWith(path, StringComparison.Ordinal));
+        Assert.Empty(result.Changes);
+        Assert.Equal(before, await Snapshot());
+    }
+
+    [Fact]
+    public async Task Import_NewSecretValue_ReplacesTheOldSecret()
+    {
+        await ImportAsync(TestClients.Json);
+        var newSecret = new string('z', 50);
+
+        var result = await ImportAsync($$"""{"clients":[{"clientId":"opaque-client","secret":{"value":"{{newSecret}}"},"grantTypes":["client_credentials"],"allowedScopes":["orders.read"],"defaultScopes":["orders.read"],"allowedApis":["{{TestClients.Orders}}"]}]}""");
+
+        Assert.Equal(["updated client 'opaque-client'"], result.Changes);
+        await _server.IssueAsync(("opaque-client", newSecret));
+    }
+
+    private async Task<string> Snapshot()
+    {
+        var rows = new List<string>();
+        foreach (var table in new[] { "scopes", "apis", "clients", "client_secrets" })
+        {
+            rows.AddRange((await Database.QueryAsync(_server, $"SELECT * FROM {table} ORDER BY id")).Select(r => table + ":" + string.Join('|', r)));
+        }
+
+        return string.Join('\n', rows);
+    }
+
+    internal static string RepositoryRoot()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AuthServer.sln")))
+        {
+            dir = dir.Parent;
+        }
+
+        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found.");
+    }
+}
