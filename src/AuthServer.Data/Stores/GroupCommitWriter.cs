@@ -84,6 +84,15 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     private async Task CommitAsync(List<PendingWrite> batch)
     {
         await using var connection = await _database.OpenConnectionAsync(CancellationToken.None);
+        if (_database.Provider == DatabaseProvider.Sqlite)
+        {
+            // "Returned" means "on disk": with WAL, synchronous=FULL fsyncs the log at every commit. Said here
+            // rather than trusted to the library default, and paid once per batch, not once per token.
+            await using var pragma = connection.CreateCommand();
+            pragma.CommandText = "PRAGMA synchronous=FULL";
+            await pragma.ExecuteNonQueryAsync();
+        }
+
         await using var transaction = await connection.BeginTransactionAsync();
         await using var tokenInsert = TokenSql.CreateInsert(connection, transaction);
         await using var auditInsert = AuditSql.CreateInsert(connection, transaction);
