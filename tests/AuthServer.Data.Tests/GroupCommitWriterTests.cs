@@ -1,0 +1,30 @@
+using AuthServer.Data.Tests.Support;
+using AuthServer.Testing;
+
+namespace AuthServer.Data.Tests;
+
+[Collection(PostgresCollection.Name)]
+public sealed class GroupCommitWriterTests(PostgresCluster cluster)
+{
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task AddAsync_500ConcurrentCalls_AllCompleteAndAll500RowsArePresent(DatabaseProvider provider)
+    {
+        await using var harness = await TokenStoreHarness.CreateAsync(provider, cluster);
+        var tokens = Enumerable.Range(0, 500)
+            .Select(i => Tokens.Create($"tok-{i:000}", Tokens.IssuedAt, TimeSpan.FromHours(1)))
+            .ToList();
+
+        // Start every call before awaiting any, from several threads, so they pile up in the writer's queue.
+        var adds = tokens.Select(t => Task.Run(() => harness.Store.AddAsync(t, CancellationToken.None))).ToList();
+        await Task.WhenAll(adds).WaitAsync(TimeSpan.FromSeconds(60));
+
+        Assert.All(adds, a => Assert.True(a.IsCompletedSuccessfully));
+        Assert.Equal(500, await Tokens.CountAsync(harness.Database));
+        foreach (var token in tokens)
+        {
+            Tokens.AssertEqual(token, await harness.Store.FindAsync(token.Id, CancellationToken.None));
+        }
+    }
+}
