@@ -27,4 +27,27 @@ public sealed class GroupCommitWriterTests(PostgresCluster cluster)
             Tokens.AssertEqual(token, await harness.Store.FindAsync(token.Id, CancellationToken.None));
         }
     }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task AddAsync_OneBadRowAmongConcurrentCalls_FailsOnlyThatCall(DatabaseProvider provider)
+    {
+        await using var harness = await TokenStoreHarness.CreateAsync(provider, cluster);
+        var existing = Tokens.Create("tok-existing", Tokens.IssuedAt, TimeSpan.FromHours(1));
+        await harness.Store.AddAsync(existing, CancellationToken.None);
+        var tokens = Enumerable.Range(0, 200)
+            .Select(i => Tokens.Create(i == 100 ? existing.Id : $"tok-{i:000}", Tokens.IssuedAt, TimeSpan.FromHours(1)))
+            .ToList();
+
+        // The duplicate id lands in a batch with its neighbours; only it may fail.
+        var adds = tokens.Select(t => Task.Run(() => harness.Store.AddAsync(t, CancellationToken.None))).ToList();
+        var all = Task.WhenAll(adds);
+        await Assert.ThrowsAnyAsync<Exception>(() => all.WaitAsync(TimeSpan.FromSeconds(60)));
+
+        Assert.All(adds, a => Assert.True(a.IsCompleted));
+        Assert.Equal(1, adds.Count(a => a.IsFaulted));
+        Assert.True(adds[100].IsFaulted);
+        Assert.Equal(200, await Tokens.CountAsync(harness.Database));
+    }
 }

@@ -184,3 +184,5 @@ public abstract class IntrospectionEndpointTests(ServerFixture fixture)
 }
 
 public sealed class SqliteIntrospectionEndpointTests(SqliteServerFixture fixture) : IntrospectionEndpointTests(fixture), IClassFixture<SqliteServerFixture>;
+
+public sealed class PostgresIntrospectionEndpointTests(PostgresServerFixture fixture) : IntrospectionEndpointTests(fixture), IClassFixture<PostgresServerFixture>;

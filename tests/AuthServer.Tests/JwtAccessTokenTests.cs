@@ -78,3 +78,5 @@ public abstract class JwtAccessTokenTests(ServerFixture fixture)
 }
 
 public sealed class SqliteJwtAccessTokenTests(SqliteServerFixture fixture) : JwtAccessTokenTests(fixture), IClassFixture<SqliteServerFixture>;
+
+public sealed class PostgresJwtAccessTokenTests(PostgresServerFixture fixture) : JwtAccessTokenTests(fixture), IClassFixture<PostgresServerFixture>;

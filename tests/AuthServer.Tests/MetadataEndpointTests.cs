@@ -70,3 +70,5 @@ public abstract class MetadataEndpointTests(ServerFixture fixture)
 }
 
 public sealed class SqliteMetadataEndpointTests(SqliteServerFixture fixture) : MetadataEndpointTests(fixture), IClassFixture<SqliteServerFixture>;
+
+public sealed class PostgresMetadataEndpointTests(PostgresServerFixture fixture) : MetadataEndpointTests(fixture), IClassFixture<PostgresServerFixture>;

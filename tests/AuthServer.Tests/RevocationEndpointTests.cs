@@ -99,3 +99,5 @@ public abstract class RevocationEndpointTests(ServerFixture fixture)
 }
 
 public sealed class SqliteRevocationEndpointTests(SqliteServerFixture fixture) : RevocationEndpointTests(fixture), IClassFixture<SqliteServerFixture>;
+
+public sealed class PostgresRevocationEndpointTests(PostgresServerFixture fixture) : RevocationEndpointTests(fixture), IClassFixture<PostgresServerFixture>;

@@ -303,3 +303,5 @@ public abstract class TokenEndpointTests(ServerFixture fixture)
 }
 
 public sealed class SqliteTokenEndpointTests(SqliteServerFixture fixture) : TokenEndpointTests(fixture), IClassFixture<SqliteServerFixture>;
+
+public sealed class PostgresTokenEndpointTests(PostgresServerFixture fixture) : TokenEndpointTests(fixture), IClassFixture<PostgresServerFixture>;

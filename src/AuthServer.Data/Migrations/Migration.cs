@@ -11,10 +11,11 @@ public sealed record Migration(string Version, string Name, string Sql, string C
     {
         var prefix = $"migrations/{FolderName(provider)}/";
         var assembly = typeof(Migration).Assembly;
+        // Match on a '/'-normalised name (RecursiveDir uses '\\' on Windows) but open the resource by its real name.
         return assembly.GetManifestResourceNames()
-            .Select(n => n.Replace('\\', '/'))
-            .Where(n => n.StartsWith(prefix, StringComparison.Ordinal) && n.EndsWith(".sql", StringComparison.Ordinal))
-            .Select(n => FromResource(assembly, n, prefix))
+            .Select(n => (Resource: n, Normalised: n.Replace('\\', '/')))
+            .Where(n => n.Normalised.StartsWith(prefix, StringComparison.Ordinal) && n.Normalised.EndsWith(".sql", StringComparison.Ordinal))
+            .Select(n => FromResource(assembly, n.Resource, n.Normalised, prefix))
             .OrderBy(m => m.Version, StringComparer.Ordinal)
             .ToList();
     }
@@ -22,9 +23,9 @@ public sealed record Migration(string Version, string Name, string Sql, string C
     public static string FolderName(DatabaseProvider provider) =>
         provider == DatabaseProvider.Sqlite ? "sqlite" : "postgresql";
 
-    private static Migration FromResource(Assembly assembly, string resource, string prefix)
+    private static Migration FromResource(Assembly assembly, string resource, string normalised, string prefix)
     {
-        var file = resource[prefix.Length..^".sql".Length];
+        var file = normalised[prefix.Length..^".sql".Length];
         var underscore = file.IndexOf('_', StringComparison.Ordinal);
         if (underscore != 4 || !file[..4].All(char.IsAsciiDigit))
         {

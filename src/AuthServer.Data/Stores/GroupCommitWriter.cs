@@ -71,12 +71,26 @@ public sealed class GroupCommitWriter : IAsyncDisposable
                     write.Committed?.TrySetResult();
                 }
             }
-            catch (Exception e)
+            catch (Exception) when (batch.Count > 1)
             {
+                // One bad row must not fail its neighbours: retry each write in a transaction of its own, so
+                // only the writes that fail on their own are reported as failed.
                 foreach (var write in batch)
                 {
-                    write.Committed?.TrySetException(e);
+                    try
+                    {
+                        await CommitAsync([write]);
+                        write.Committed?.TrySetResult();
+                    }
+                    catch (Exception e)
+                    {
+                        write.Committed?.TrySetException(e);
+                    }
                 }
+            }
+            catch (Exception e)
+            {
+                batch[0].Committed?.TrySetException(e);
             }
         }
     }

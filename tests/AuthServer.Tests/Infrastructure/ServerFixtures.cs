@@ -41,6 +41,42 @@ public sealed class SqliteServerFixture : ServerFixture
     }
 }
 
+/// <summary>A server on its own empty database in the shared throwaway PostgreSQL cluster.</summary>
+public sealed class PostgresServerFixture : ServerFixture
+{
+    private static int _databases;
+    private readonly TempFolder _folder = new();
+
+    protected override async Task<HostSettings> CreateSettingsAsync()
+    {
+        var cluster = await SharedPostgres.GetAsync();
+        var connectionString = await cluster.CreateDatabaseAsync($"http_{Interlocked.Increment(ref _databases)}");
+        return new HostSettings("PostgreSql", connectionString, Path.Combine(_folder.Path, "keys"), []);
+    }
+
+    protected override Task CleanupAsync()
+    {
+        _folder.Dispose();
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>One cluster for every PostgreSQL HTTP test in the run, started on first use, removed at exit.</summary>
+public static class SharedPostgres
+{
+    private static readonly Lazy<Task<AuthServer.Testing.PostgresCluster>> Cluster = new(StartAsync);
+
+    public static Task<AuthServer.Testing.PostgresCluster> GetAsync() => Cluster.Value;
+
+    private static async Task<AuthServer.Testing.PostgresCluster> StartAsync()
+    {
+        var cluster = new AuthServer.Testing.PostgresCluster();
+        await cluster.InitializeAsync();
+        AppDomain.CurrentDomain.ProcessExit += (_, _) => cluster.DisposeAsync().GetAwaiter().GetResult();
+        return cluster;
+    }
+}
+
 public sealed class TempFolder : IDisposable
 {
     public string Path { get; } = Directory.CreateTempSubdirectory("authserver-test-").FullName;
