@@ -32,20 +32,7 @@ public sealed class JwtAccessTokenWriter(ProtocolSettings settings, ISigningKeyR
             w.WriteStartObject();
             w.WriteString("iss", settings.Issuer);
             w.WriteString("sub", token.Subject);
-            if (token.Audiences.Count == 1)
-            {
-                w.WriteString("aud", token.Audiences[0]);
-            }
-            else
-            {
-                w.WriteStartArray("aud");
-                foreach (var aud in token.Audiences)
-                {
-                    w.WriteStringValue(aud);
-                }
-
-                w.WriteEndArray();
-            }
+            AudienceJson.Write(w, token.Audiences);
 
             w.WriteNumber("exp", token.ExpiresAt.ToUnixTimeSeconds());
             w.WriteNumber("iat", token.IssuedAt.ToUnixTimeSeconds());

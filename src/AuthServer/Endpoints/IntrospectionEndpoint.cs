@@ -2,6 +2,7 @@ using AuthServer.Http;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Introspection;
+using AuthServer.Protocol.Tokens;
 
 namespace AuthServer.Endpoints;
 
@@ -37,20 +38,7 @@ public static class IntrospectionEndpoint
             w.WriteString("scope", string.Join(' ', record.Scopes));
             w.WriteString("client_id", record.ClientId);
             w.WriteString("sub", record.Subject);
-            if (record.Audiences.Count == 1)
-            {
-                w.WriteString("aud", record.Audiences[0]);
-            }
-            else
-            {
-                w.WriteStartArray("aud");
-                foreach (var aud in record.Audiences)
-                {
-                    w.WriteStringValue(aud);
-                }
-
-                w.WriteEndArray();
-            }
+            AudienceJson.Write(w, record.Audiences);
 
             w.WriteString("iss", settings.Issuer);
             w.WriteNumber("exp", record.ExpiresAt.ToUnixTimeSeconds());
