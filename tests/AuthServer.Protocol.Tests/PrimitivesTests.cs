@@ -1,4 +1,6 @@
+using System.Buffers.Text;
 using System.Security.Cryptography;
+using System.Text;
 using AuthServer.Protocol.Errors;
 using AuthServer.Protocol.Grants;
 using AuthServer.Protocol.Keys;
@@ -27,15 +29,44 @@ public sealed class PrimitivesTests
     [Fact]
     public void OpaqueHandle_IsRandomAndOnlyWellFormedHandlesAreLookedUp()
     {
-        var a = OpaqueHandle.Create();
-        var b = OpaqueHandle.Create();
+        var now = DateTimeOffset.FromUnixTimeMilliseconds(1_795_430_328_123);
+        var a = OpaqueHandle.Create(now);
+        var b = OpaqueHandle.Create(now);
 
         Assert.NotEqual(a, b);
+        Assert.Equal(OpaqueHandle.Length, a.Length);
         Assert.True(OpaqueHandle.IsWellFormed(a));
         Assert.False(OpaqueHandle.IsWellFormed(a + "x"));
-        Assert.False(OpaqueHandle.IsWellFormed(new string('+', 43)));
-        Assert.NotEqual(a, OpaqueHandle.Hash(a));
+        Assert.False(OpaqueHandle.IsWellFormed(a[..^1]));
+        Assert.False(OpaqueHandle.IsWellFormed(new string('+', OpaqueHandle.Length)));
+        Assert.False(OpaqueHandle.IsWellFormed("ZZ" + a[2..]));
         Assert.Equal(OpaqueHandle.Hash(a), OpaqueHandle.Hash(a));
+        Assert.NotEqual(OpaqueHandle.Hash(a), OpaqueHandle.Hash(b));
+    }
+
+    [Fact]
+    public void OpaqueHandle_StoredKeyHoldsTheTimePrefixAndTheHashOfTheWholeHandle()
+    {
+        var handle = OpaqueHandle.Create(DateTimeOffset.FromUnixTimeMilliseconds(1_795_430_328_123));
+
+        var key = OpaqueHandle.Hash(handle);
+
+        Assert.Equal("01a207fca73b", handle[..12]);
+        Assert.Equal("01a207fca73b" + Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(handle))), key);
+        Assert.DoesNotContain(handle[12..], key, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void OpaqueHandle_LaterIdentifiersSortAfterEarlierOnes()
+    {
+        var start = DateTimeOffset.FromUnixTimeMilliseconds(1_795_430_328_000);
+        var steps = new[] { 0L, 1, 2, 63, 64, 65, 999, 1000, 4095, 4096, 65_535, 65_536, 3_600_000, 86_400_000 };
+        var ids = steps.Select(ms => OpaqueHandle.NewId(start.AddMilliseconds(ms))).ToList();
+        var keys = steps.Select(ms => OpaqueHandle.Hash(OpaqueHandle.Create(start.AddMilliseconds(ms)))).ToList();
+
+        Assert.Equal(ids, ids.Order(StringComparer.Ordinal));
+        Assert.Equal(keys, keys.Order(StringComparer.Ordinal));
+        Assert.Equal(16, Base64Url.DecodeFromChars(ids[0].AsSpan(12)).Length);
     }
 
     [Fact]

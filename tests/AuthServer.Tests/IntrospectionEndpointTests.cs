@@ -2,6 +2,7 @@ using System.Buffers.Text;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using AuthServer.Protocol.Tokens;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
@@ -50,7 +51,7 @@ public abstract class IntrospectionEndpointTests(ServerFixture fixture)
     public static TheoryData<string> Garbage => new()
     {
         "not-a-token",
-        new string('A', 43),
+        new string('A', OpaqueHandle.Length),
         "a.b.c",
         "eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.",
         new string('x', 5000),

@@ -1,5 +1,8 @@
+using System.Buffers.Text;
+using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
+using System.Security.Cryptography;
 using System.Text;
 using AuthServer.Tests.Infrastructure;
 using static AuthServer.Tests.Infrastructure.TestClients;
@@ -23,7 +26,10 @@ public abstract class TokenEndpointTests(ServerFixture fixture)
         Assert.Equal(600, json.GetProperty("expires_in").GetInt32());
         Assert.Equal("orders.read", json.GetProperty("scope").GetString());
         var token = json.GetProperty("access_token").GetString()!;
-        Assert.Equal(43, token.Length);
+        // The issue time (12 hex digits of Unix milliseconds), then 256 random bits in base64url.
+        Assert.Equal(55, token.Length);
+        Assert.Equal(Server.Time.GetUtcNow().ToUnixTimeMilliseconds().ToString("x12", CultureInfo.InvariantCulture), token[..12]);
+        Assert.Equal(32, Base64Url.DecodeFromChars(token.AsSpan(12)).Length);
         Assert.DoesNotContain('.', token);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         Assert.Contains("no-cache", response.Headers.Pragma.ToString());
@@ -277,9 +283,9 @@ public abstract class TokenEndpointTests(ServerFixture fixture)
 
         var ids = await Database.TokenIdsAsync(Server);
         Assert.DoesNotContain(token, ids);
-        Assert.Contains(Convert.ToBase64String(System.Security.Cryptography.SHA256.HashData(Encoding.ASCII.GetBytes(token)))
-            .TrimEnd('=').Replace('+', '-').Replace('/', '_'), ids);
+        Assert.Contains(token[..12] + Base64Url.EncodeToString(SHA256.HashData(Encoding.ASCII.GetBytes(token))), ids);
         Assert.False(await Database.AnyColumnContainsAsync(Server, token));
+        Assert.False(await Database.AnyColumnContainsAsync(Server, token[12..]));
     }
 
     [Fact]

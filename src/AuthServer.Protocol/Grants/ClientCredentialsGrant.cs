@@ -25,7 +25,7 @@ public sealed class ClientCredentialsGrant(IResourceStore resources, AccessToken
         var access = ScopePolicy.Resolve(client, parameters.Get("scope"), parameters.GetAll("resource"), catalog);
 
         // RFC 9068 §2.2: a token a client obtains for itself has the client as its subject.
-        var token = await issuer.IssueAsync(client, client.ClientId, access, Name, OpaqueHandle.NewId(), cancellationToken);
+        var token = await issuer.IssueAsync(client, client.ClientId, access, Name, familyId: null, cancellationToken);
         return new TokenResponse(token.Value, "Bearer", token.ExpiresIn, string.Join(' ', access.Scopes));
     }
 }

@@ -10,12 +10,14 @@ public sealed record IssuedAccessToken(string Value, TokenRecord Record, int Exp
 public sealed class AccessTokenIssuer(ITokenStore store, JwtAccessTokenWriter jwtWriter, IAuditSink audit, TimeProvider time)
 {
     public async Task<IssuedAccessToken> IssueAsync(
-        Client client, string subject, GrantedAccess access, string grantType, string familyId, CancellationToken cancellationToken)
+        Client client, string subject, GrantedAccess access, string grantType, string? familyId, CancellationToken cancellationToken)
     {
-        // JWT NumericDate has whole seconds; the stored record uses the same instants.
-        var now = DateTimeOffset.FromUnixTimeSeconds(time.GetUtcNow().ToUnixTimeSeconds());
+        // JWT NumericDate has whole seconds; the stored record uses the same instants. Identifiers take the
+        // milliseconds, so tokens issued within one second still reach the indexes in order.
+        var instant = time.GetUtcNow();
+        var now = DateTimeOffset.FromUnixTimeSeconds(instant.ToUnixTimeSeconds());
         var lifetimeSeconds = (int)client.AccessTokenLifetime.TotalSeconds;
-        var jti = OpaqueHandle.NewId();
+        var jti = OpaqueHandle.NewId(instant);
         var record = new TokenRecord
         {
             Id = jti,
@@ -27,7 +29,8 @@ public sealed class AccessTokenIssuer(ITokenStore store, JwtAccessTokenWriter jw
             Audiences = access.Audiences,
             IssuedAt = now,
             ExpiresAt = now.AddSeconds(lifetimeSeconds),
-            FamilyId = familyId,
+            // A token issued on its own (client_credentials) is a family of one.
+            FamilyId = familyId ?? jti,
         };
 
         string value;
@@ -37,7 +40,7 @@ public sealed class AccessTokenIssuer(ITokenStore store, JwtAccessTokenWriter jw
         }
         else
         {
-            value = OpaqueHandle.Create();
+            value = OpaqueHandle.Create(instant);
             record = record with { Id = OpaqueHandle.Hash(value) };
         }
 
