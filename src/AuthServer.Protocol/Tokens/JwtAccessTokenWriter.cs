@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using AuthServer.Protocol.Errors;
@@ -26,7 +27,7 @@ public sealed class JwtAccessTokenWriter(ProtocolSettings settings, ISigningKeyR
     // RFC 9068 §2.2: iss, exp, aud, sub, client_id, iat, jti are required; scope per §2.2.3.
     private string Payload(TokenRecord token)
     {
-        var buffer = new ArrayBufferWriterStream();
+        var buffer = new ArrayBufferWriter<byte>(512);
         using (var w = new Utf8JsonWriter(buffer))
         {
             w.WriteStartObject();
@@ -44,40 +45,5 @@ public sealed class JwtAccessTokenWriter(ProtocolSettings settings, ISigningKeyR
         }
 
         return Encoding.UTF8.GetString(buffer.WrittenSpan);
-    }
-
-    private sealed class ArrayBufferWriterStream : Stream
-    {
-        private byte[] _buffer = new byte[512];
-        private int _length;
-
-        public ReadOnlySpan<byte> WrittenSpan => _buffer.AsSpan(0, _length);
-
-        public override bool CanRead => false;
-        public override bool CanSeek => false;
-        public override bool CanWrite => true;
-        public override long Length => _length;
-        public override long Position { get => _length; set => throw new NotSupportedException(); }
-
-        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
-
-        public override void Write(ReadOnlySpan<byte> buffer)
-        {
-            if (_length + buffer.Length > _buffer.Length)
-            {
-                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, _length + buffer.Length));
-            }
-
-            buffer.CopyTo(_buffer.AsSpan(_length));
-            _length += buffer.Length;
-        }
-
-        public override void Flush()
-        {
-        }
-
-        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
     }
 }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using AuthServer.Protocol.Errors;
@@ -16,19 +17,25 @@ public static class ProtocolResults
         response.Headers.Pragma = "no-cache";
     }
 
-    public static async Task WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> body)
+    /// <summary>
+    /// Serializes the body first and sends it with a Content-Length: a protocol response is a few hundred bytes,
+    /// and one write is cheaper than a chunked body and its terminating chunk.
+    /// </summary>
+    public static Task WriteJsonAsync(HttpResponse response, int status, Action<Utf8JsonWriter> body)
     {
-        response.StatusCode = status;
-        response.ContentType = "application/json; charset=utf-8";
-        NoStore(response);
-        var writer = new Utf8JsonWriter(response.BodyWriter, WriterOptions);
-        await using (writer.ConfigureAwait(false))
+        var buffer = new ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             writer.WriteStartObject();
             body(writer);
             writer.WriteEndObject();
-            await writer.FlushAsync();
         }
+
+        response.StatusCode = status;
+        response.ContentType = "application/json; charset=utf-8";
+        response.ContentLength = buffer.WrittenCount;
+        NoStore(response);
+        return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
     }
 
     /// <summary>RFC 6749 §5.2 error response; invalid_client carries a WWW-Authenticate challenge.</summary>

@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text;
 using System.Text.Json;
 
 namespace AuthServer.Tests.Infrastructure;
@@ -12,6 +13,7 @@ public static class ProtocolAssert
         Assert.True(status == response.StatusCode, $"expected {(int)status}, got {(int)response.StatusCode}: {body}");
         Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
+        AssertSentWhole(response, body);
         var json = JsonDocument.Parse(body).RootElement;
         Assert.Equal(error, json.GetProperty("error").GetString());
         Assert.Equal(["error", "error_description"], json.EnumerateObject().Select(p => p.Name).Order());
@@ -30,6 +32,14 @@ public static class ProtocolAssert
     {
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
+        AssertSentWhole(response, body);
         return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Protocol JSON goes out in one piece with a Content-Length, never as a chunked body.</summary>
+    private static void AssertSentWhole(HttpResponseMessage response, string body)
+    {
+        Assert.NotEqual(true, response.Headers.TransferEncodingChunked);
+        Assert.Equal(Encoding.UTF8.GetByteCount(body), response.Content.Headers.ContentLength);
     }
 }
