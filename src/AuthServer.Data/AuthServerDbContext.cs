@@ -1,9 +1,14 @@
 using System.Text;
+using AuthServer.Data.Entities;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.AspNetCore.Identity.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore;
 
 namespace AuthServer.Data;
 
-public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> options) : DbContext(options)
+/// <summary>One database for protocol state and for ASP.NET Core Identity's users and roles.</summary>
+public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> options)
+    : IdentityDbContext<UserEntity, IdentityRole, string>(options)
 {
     public DbSet<Entities.ClientEntity> Clients => Set<Entities.ClientEntity>();
     public DbSet<Entities.ClientSecretEntity> ClientSecrets => Set<Entities.ClientSecretEntity>();
@@ -13,8 +18,15 @@ public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> op
     public DbSet<Entities.SigningKeyEntity> SigningKeys => Set<Entities.SigningKeyEntity>();
     public DbSet<Entities.AuditEventEntity> AuditEvents => Set<Entities.AuditEventEntity>();
 
+    /// <summary>
+    /// Fixed, so the model (and with it the migrations) never depends on how Identity was configured in the
+    /// host: version 2 is Identity's schema without passkeys.
+    /// </summary>
+    protected override Version SchemaVersion => IdentitySchemaVersions.Version2;
+
     protected override void OnModelCreating(ModelBuilder modelBuilder)
     {
+        base.OnModelCreating(modelBuilder);
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(AuthServerDbContext).Assembly);
 
         // One naming rule for both providers: snake_case columns, so plain SQL needs no quoting anywhere.

@@ -77,6 +77,7 @@ public static class AuthServerApp
 
         // Data
         services.AddSingleton(_ => CreateDatabase(options));
+        services.AddAuthServerUsers(options.Users);
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<TokenStore>());

@@ -60,7 +60,8 @@ public sealed class ChildProcess : IDisposable
         return info;
     }
 
-    public static ChildProcess Start(ProcessStartInfo info)
+    /// <summary>Starts the process; <paramref name="standardInput"/>, if given, is written to it before its input is closed.</summary>
+    public static ChildProcess Start(ProcessStartInfo info, string? standardInput = null)
     {
         var command = string.Join(' ', new[] { info.FileName }.Concat(info.ArgumentList)
             .Select(a => a.Contains(' ', StringComparison.Ordinal) ? $"\"{a}\"" : a));
@@ -80,6 +81,11 @@ public sealed class ChildProcess : IDisposable
 
         if (info.RedirectStandardInput)
         {
+            if (standardInput is not null)
+            {
+                process.StandardInput.Write(standardInput);
+            }
+
             process.StandardInput.Close();
         }
 
@@ -90,9 +96,9 @@ public sealed class ChildProcess : IDisposable
     }
 
     /// <summary>Starts, and waits for the exit (see <see cref="WaitAsync"/>).</summary>
-    public static async Task<ChildProcessResult> RunAsync(ProcessStartInfo info, TimeSpan timeout)
+    public static async Task<ChildProcessResult> RunAsync(ProcessStartInfo info, TimeSpan timeout, string? standardInput = null)
     {
-        using var process = Start(info);
+        using var process = Start(info, standardInput);
         return await process.WaitAsync(timeout);
     }
 

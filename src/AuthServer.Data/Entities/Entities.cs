@@ -93,3 +93,12 @@ public sealed class AuditEventEntity
     public string? Target { get; set; }
     public string? Detail { get; set; }
 }
+
+/// <summary>A person who signs in: ASP.NET Core Identity's user, plus what RFC 6238 replay protection needs.</summary>
+public sealed class UserEntity : Microsoft.AspNetCore.Identity.IdentityUser
+{
+    /// <summary>The last TOTP time step accepted for this user; a code for this step or an earlier one is refused.</summary>
+    public long? TotpLastStep { get; set; }
+
+    public DateTimeOffset CreatedAt { get; set; }
+}

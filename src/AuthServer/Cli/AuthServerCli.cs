@@ -10,7 +10,7 @@ namespace AuthServer.Cli;
 /// <summary>`authserver` with no command serves; `migrate`, `import` and `migrations script` are admin commands.</summary>
 public static class AuthServerCli
 {
-    private static readonly string[] Commands = ["migrate", "import", "migrations", "--help", "-h", "-?"];
+    private static readonly string[] Commands = ["migrate", "import", "migrations", "users", "--help", "-h", "-?"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -53,6 +53,7 @@ public static class AuthServerCli
             return 0;
         });
         root.Subcommands.Add(new Command("migrations", "Tools for writing migrations.") { script });
+        root.Subcommands.Add(UsersCommand.Build());
         return root;
     }
 
@@ -60,7 +61,7 @@ public static class AuthServerCli
     {
         var options = AuthServerApp.LoadOptions(CliConfiguration.Build());
         await using var database = AuthServerApp.CreateDatabase(options);
-        EnsureSqliteFolder(database);
+        CliDatabase.EnsureSqliteFolder(database);
         var report = await new MigrationRunner(database, TimeProvider.System).MigrateAsync(ct);
         Console.WriteLine(report.Applied.Count == 0
             ? $"The database is up to date (version {report.CurrentVersion})."
@@ -72,7 +73,7 @@ public static class AuthServerCli
     {
         var options = AuthServerApp.LoadOptions(CliConfiguration.Build());
         await using var database = AuthServerApp.CreateDatabase(options);
-        EnsureSqliteFolder(database);
+        CliDatabase.EnsureSqliteFolder(database);
         if (options.MigrateOnStart)
         {
             await new MigrationRunner(database, TimeProvider.System).MigrateAsync(ct);
@@ -114,8 +115,12 @@ public static class AuthServerCli
 
         return 0;
     }
+}
 
-    private static void EnsureSqliteFolder(AuthServerDatabase database)
+internal static class CliDatabase
+{
+    /// <summary>SQLite creates the file but not its folder.</summary>
+    public static void EnsureSqliteFolder(AuthServerDatabase database)
     {
         if (database.Provider == DatabaseProvider.Sqlite
             && StartupInitializer.SqliteFilePath(database.ConnectionString) is { } path

@@ -22,6 +22,22 @@ public sealed class AuthServerOptions
     public TokenOptions Tokens { get; set; } = new();
 
     public CacheOptions Caches { get; set; } = new();
+
+    public UsersOptions Users { get; set; } = new();
+}
+
+public sealed class UsersOptions
+{
+    /// <summary>
+    /// The shortest password accepted. Length is what makes a password strong (NIST SP 800-63B §3.1.1.2), so
+    /// there are no composition rules.
+    /// </summary>
+    public int MinimumPasswordLength { get; set; } = 12;
+
+    /// <summary>Failed sign-ins in a row after which the account is locked.</summary>
+    public int MaxFailedAttempts { get; set; } = 5;
+
+    public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 }
 
 public sealed class DatabaseOptions

@@ -66,6 +66,18 @@ public sealed class AuthServerOptionsValidator : IValidateOptions<AuthServerOpti
             errors.Add("AuthServer:Tokens:PruneBatchSize must be between 1 and 100000.");
         }
 
+        if (o.Users.MinimumPasswordLength is < 8 or > 128)
+        {
+            errors.Add("AuthServer:Users:MinimumPasswordLength must be between 8 and 128.");
+        }
+
+        if (o.Users.MaxFailedAttempts is < 1 or > 100)
+        {
+            errors.Add("AuthServer:Users:MaxFailedAttempts must be between 1 and 100.");
+        }
+
+        Positive(errors, "AuthServer:Users:LockoutDuration", o.Users.LockoutDuration);
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
