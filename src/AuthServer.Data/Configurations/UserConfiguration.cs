@@ -1,6 +1,7 @@
 using AuthServer.Data.Entities;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 
 namespace AuthServer.Data.Configurations;
@@ -10,7 +11,14 @@ namespace AuthServer.Data.Configurations;
 
 internal sealed class UserConfiguration : IEntityTypeConfiguration<UserEntity>
 {
-    public void Configure(EntityTypeBuilder<UserEntity> b) => b.ToTable("users");
+    public void Configure(EntityTypeBuilder<UserEntity> b)
+    {
+        b.ToTable("users");
+
+        // Only TotpStepStore's atomic UPDATE moves it: Identity saves whole users, and a stale copy written back
+        // would make a used code valid again.
+        b.Property(u => u.TotpLastStep).Metadata.SetAfterSaveBehavior(PropertySaveBehavior.Ignore);
+    }
 }
 
 internal sealed class RoleConfiguration : IEntityTypeConfiguration<IdentityRole>

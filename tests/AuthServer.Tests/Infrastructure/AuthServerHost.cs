@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using AuthServer.Data;
 using AuthServer.Data.Import;
+using AuthServer.Testing;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 

@@ -1,4 +1,4 @@
-namespace AuthServer.Tests.Infrastructure;
+namespace AuthServer.Testing;
 
 /// <summary>A clock that moves only when a test moves it.</summary>
 public sealed class FakeTimeProvider(DateTimeOffset start) : TimeProvider
