@@ -95,6 +95,36 @@ public sealed class UserSecurityTests(PostgresCluster cluster)
         Assert.Equal(RecoveryCodes.Count - 1, await manager.CountRecoveryCodesAsync(user));
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task Lockout_AfterTheConfiguredFailures_LastsTheConfiguredTimeByTheInjectedClock(DatabaseProvider provider)
+    {
+        var time = new FakeTimeProvider(Start);
+        await using var users = await UsersFixture.CreateAsync(provider, cluster, time, o =>
+        {
+            o.Lockout.MaxFailedAccessAttempts = 3;
+            o.Lockout.DefaultLockoutTimeSpan = TimeSpan.FromMinutes(15);
+        });
+        var created = await users.CreateUserAsync("heidi");
+        await using var scope = users.Scope();
+        var manager = scope.ServiceProvider.GetRequiredService<UserManager<UserEntity>>();
+        var user = (await manager.FindByIdAsync(created.Id))!;
+
+        await manager.AccessFailedAsync(user);
+        await manager.AccessFailedAsync(user);
+        Assert.False(await manager.IsLockedOutAsync(user));
+        await manager.AccessFailedAsync(user);
+
+        Assert.True(await manager.IsLockedOutAsync(user));
+        Assert.Equal(Start.AddMinutes(15), (await users.LoadAsync(user.Id))!.LockoutEnd);
+        time.Advance(TimeSpan.FromMinutes(15) - TimeSpan.FromSeconds(1));
+        Assert.True(await manager.IsLockedOutAsync(user));
+        time.Advance(TimeSpan.FromSeconds(1));
+        Assert.False(await manager.IsLockedOutAsync(user));
+        Assert.Equal(0, await manager.GetAccessFailedCountAsync(user));
+    }
+
     /// <summary>A migrated database of one provider with Identity wired as the server wires it.</summary>
     private sealed class UsersFixture : IAsyncDisposable
     {
@@ -107,14 +137,15 @@ public sealed class UserSecurityTests(PostgresCluster cluster)
             _services = services;
         }
 
-        public static async Task<UsersFixture> CreateAsync(DatabaseProvider provider, PostgresCluster cluster, TimeProvider time)
+        public static async Task<UsersFixture> CreateAsync(
+            DatabaseProvider provider, PostgresCluster cluster, TimeProvider time, Action<IdentityOptions>? configure = null)
         {
             var database = await TestDatabase.CreateAsync(provider, cluster);
             var services = new ServiceCollection();
             services.AddLogging();
             services.AddSingleton(time);
             services.AddSingleton(_ => database.Open());
-            services.AddAuthServerIdentity(_ => { });
+            services.AddAuthServerIdentity(configure ?? (_ => { }));
             var provider_ = services.BuildServiceProvider();
             await new MigrationRunner(provider_.GetRequiredService<AuthServerDatabase>(), time).MigrateAsync(CancellationToken.None);
             return new UsersFixture(database, provider_);

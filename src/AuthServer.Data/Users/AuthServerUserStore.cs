@@ -37,19 +37,3 @@ public sealed class AuthServerUserStore(AuthServerDbContext context, IdentityErr
         ((await GetTokenAsync(user, InternalLoginProvider, RecoveryCodeTokenName, cancellationToken)) ?? "")
             .Split(';', StringSplitOptions.RemoveEmptyEntries).ToList();
 }
-
-/// <summary>Identity's user manager, with recovery codes of 80 random bits instead of Identity's shorter ones.</summary>
-public sealed class AuthServerUserManager(
-    IUserStore<UserEntity> store,
-    Microsoft.Extensions.Options.IOptions<IdentityOptions> options,
-    IPasswordHasher<UserEntity> passwordHasher,
-    IEnumerable<IUserValidator<UserEntity>> userValidators,
-    IEnumerable<IPasswordValidator<UserEntity>> passwordValidators,
-    ILookupNormalizer keyNormalizer,
-    IdentityErrorDescriber errors,
-    IServiceProvider services,
-    Microsoft.Extensions.Logging.ILogger<UserManager<UserEntity>> logger)
-    : UserManager<UserEntity>(store, options, passwordHasher, userValidators, passwordValidators, keyNormalizer, errors, services, logger)
-{
-    protected override string CreateTwoFactorRecoveryCode() => RecoveryCodes.New();
-}
