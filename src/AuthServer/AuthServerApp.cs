@@ -13,6 +13,8 @@ using AuthServer.Protocol.Keys;
 using AuthServer.Protocol.Resources;
 using AuthServer.Protocol.Revocation;
 using AuthServer.Protocol.Tokens;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
 namespace AuthServer;
@@ -28,6 +30,9 @@ public static class AuthServerApp
         {
             Args = args,
             ContentRootPath = AppContext.BaseDirectory,
+
+            // The pages are compiled into this assembly; name it, so they are found when a test host is the entry point.
+            ApplicationName = typeof(AuthServerApp).Assembly.GetName().Name,
         });
         builder.WebHost.ConfigureKestrel(k =>
         {
@@ -41,12 +46,25 @@ public static class AuthServerApp
         configure?.Invoke(builder);
 
         var app = builder.Build();
-        app.UseMiddleware<ErrorResponseMiddleware>();
+
+        // Protocol endpoints answer in RFC 6749 §5.2 JSON; pages answer with a page.
+        app.UseWhen(IsProtocolRequest, protocol => protocol.UseMiddleware<ErrorResponseMiddleware>());
+        app.UseWhen(c => !IsProtocolRequest(c), pages =>
+        {
+            pages.UsePageErrors();
+            pages.UsePageSecurityHeaders();
+        });
+        app.UseAuthentication();
+        app.UseAuthorization();
         MapEndpoints(app);
 
         await app.Services.GetRequiredService<StartupInitializer>().InitializeAsync(CancellationToken.None);
         return app;
     }
+
+    private static bool IsProtocolRequest(HttpContext context) =>
+        context.Request.Path.StartsWithSegments("/connect", StringComparison.OrdinalIgnoreCase)
+        || context.Request.Path.StartsWithSegments("/.well-known", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Binds and validates the options; a bad configuration stops the process with what to fix.</summary>
     public static AuthServerOptions LoadOptions(IConfiguration configuration)
@@ -77,7 +95,8 @@ public static class AuthServerApp
 
         // Data
         services.AddSingleton(_ => CreateDatabase(options));
-        services.AddAuthServerUsers(options.Users);
+        services.AddAuthServerUsers(options.Users).AddSignInManager();
+        AddSignIn(services, options);
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<TokenStore>();
         services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<TokenStore>());
@@ -109,8 +128,50 @@ public static class AuthServerApp
         services.AddHostedService<KeyRefreshService>();
     }
 
+    /// <summary>The session cookie, antiforgery and the keys that protect both.</summary>
+    private static void AddSignIn(IServiceCollection services, AuthServerOptions options)
+    {
+        services.AddRazorPages();
+        services.AddDataProtection()
+            .SetApplicationName("AuthServer")
+            .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(Path.Combine(options.KeysDirectory, "data-protection"))));
+        services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies(cookies =>
+        {
+            cookies.ApplicationCookie!.Configure(o =>
+            {
+                o.Cookie.Name = "authserver.session";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.LoginPath = "/account/login";
+                o.LogoutPath = "/account/logout";
+                o.AccessDeniedPath = "/";
+                o.ReturnUrlParameter = "returnUrl";
+                o.ExpireTimeSpan = options.Users.SessionLifetime;
+                o.SlidingExpiration = false;
+            });
+            cookies.TwoFactorUserIdCookie!.Configure(o =>
+            {
+                o.Cookie.Name = "authserver.mfa";
+                o.Cookie.HttpOnly = true;
+                o.Cookie.SameSite = SameSiteMode.Lax;
+                o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+                o.ExpireTimeSpan = TimeSpan.FromMinutes(5);
+            });
+        });
+        services.AddAuthorization();
+        services.AddAntiforgery(o =>
+        {
+            o.Cookie.Name = "authserver.antiforgery";
+            o.Cookie.SameSite = SameSiteMode.Strict;
+            o.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+        });
+    }
+
     private static void MapEndpoints(WebApplication app)
     {
+        app.MapGet(AssetEndpoints.StylesheetPath, AssetEndpoints.WriteStylesheetAsync);
+        app.MapRazorPages();
         var metadata = app.Services.GetRequiredService<MetadataEndpoints>();
         app.MapGet(MetadataEndpoints.OpenIdConfigurationPath, metadata.WriteMetadataAsync);
         app.MapGet(MetadataEndpoints.OAuthMetadataPath, metadata.WriteMetadataAsync);

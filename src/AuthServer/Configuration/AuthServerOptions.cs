@@ -38,6 +38,9 @@ public sealed class UsersOptions
     public int MaxFailedAttempts { get; set; } = 5;
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
+
+    /// <summary>How long a sign-in lasts before the user must sign in again (the session cookie's lifetime).</summary>
+    public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 }
 
 public sealed class DatabaseOptions

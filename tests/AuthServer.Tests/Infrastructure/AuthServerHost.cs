@@ -4,9 +4,11 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using AuthServer.Data;
+using AuthServer.Data.Entities;
 using AuthServer.Data.Import;
 using AuthServer.Testing;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.DependencyInjection;
 
 namespace AuthServer.Tests.Infrastructure;
@@ -103,6 +105,34 @@ public sealed class AuthServerHost : IAsyncDisposable
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         return JsonDocument.Parse(body).RootElement.Clone();
+    }
+
+    /// <summary>Creates a user through Identity, as `authserver users add` does.</summary>
+    public async Task<UserEntity> CreateUserAsync(string userName, string password, params string[] roles)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        var users = scope.ServiceProvider.GetRequiredService<UserManager<UserEntity>>();
+        var user = new UserEntity { UserName = userName, CreatedAt = Time.GetUtcNow() };
+        var result = await users.CreateAsync(user, password);
+        Assert.True(result.Succeeded, string.Join("; ", result.Errors.Select(e => e.Description)));
+        foreach (var role in roles)
+        {
+            var roleManager = scope.ServiceProvider.GetRequiredService<RoleManager<IdentityRole>>();
+            if (!await roleManager.RoleExistsAsync(role))
+            {
+                await roleManager.CreateAsync(new IdentityRole(role));
+            }
+
+            await users.AddToRoleAsync(user, role);
+        }
+
+        return user;
+    }
+
+    public async Task<UserEntity> FindUserAsync(string userName)
+    {
+        await using var scope = App.Services.CreateAsyncScope();
+        return (await scope.ServiceProvider.GetRequiredService<UserManager<UserEntity>>().FindByNameAsync(userName))!;
     }
 
     public async ValueTask DisposeAsync()
