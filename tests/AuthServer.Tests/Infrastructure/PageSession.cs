@@ -27,12 +27,24 @@ public sealed partial class PageSession : IDisposable
     public Task<HttpResponseMessage> GetAsync(string path) => _http.GetAsync(path);
 
     /// <summary>Gets the page, then posts its form with the given fields and the page's antiforgery token.</summary>
-    public async Task<HttpResponseMessage> SubmitAsync(string path, params (string Name, string Value)[] fields)
+    public Task<HttpResponseMessage> SubmitAsync(string path, params (string Name, string Value)[] fields) =>
+        SubmitToAsync(path, path, fields);
+
+    /// <summary>Gets <paramref name="pagePath"/>, then posts to <paramref name="postPath"/> (a page handler, say) with its token.</summary>
+    public async Task<HttpResponseMessage> SubmitToAsync(string pagePath, string postPath, params (string Name, string Value)[] fields)
+    {
+        using var page = await _http.GetAsync(pagePath);
+        var html = await page.Content.ReadAsStringAsync();
+        Assert.True(page.StatusCode == HttpStatusCode.OK, $"GET {pagePath}: {(int)page.StatusCode}\n{html}");
+        return await PostAsync(postPath, [.. fields, ("__RequestVerificationToken", AntiforgeryToken(html))]);
+    }
+
+    public async Task<string> GetPageAsync(string path)
     {
         using var page = await _http.GetAsync(path);
         var html = await page.Content.ReadAsStringAsync();
         Assert.True(page.StatusCode == HttpStatusCode.OK, $"GET {path}: {(int)page.StatusCode}\n{html}");
-        return await PostAsync(path, [.. fields, ("__RequestVerificationToken", AntiforgeryToken(html))]);
+        return html;
     }
 
     public Task<HttpResponseMessage> PostAsync(string path, IEnumerable<(string Name, string Value)> fields) =>
