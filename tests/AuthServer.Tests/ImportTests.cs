@@ -50,6 +50,36 @@ public sealed class ImportTests : IAsyncLifetime
         await _server.IssueAsync((id, secret));
     }
 
+    [Fact]
+    public async Task Import_SignInSettings_ReachTheClientAsTheEngineSeesIt()
+    {
+        var result = await ImportAsync("""
+            {"clients":[
+              {"clientId":"web","secret":{"generate":true},"redirectUris":["https://app.example/cb","http://127.0.0.1/cb"],
+               "postLogoutRedirectUris":["https://app.example/"],"requireConsent":true,"requireMfa":true,"requirePkce":false,
+               "idTokenSigningAlgorithm":"ES256","refreshTokenLifetimeSeconds":86400,"refreshTokenIdleSeconds":3600},
+              {"clientId":"spa","type":"public","redirectUris":["com.example.app:/cb"]}
+            ]}
+            """);
+
+        Assert.Empty(result.Errors);
+        var clients = _server.Service<AuthServer.Protocol.Clients.IClientStore>();
+        var web = (await clients.FindAsync("web", CancellationToken.None))!;
+        Assert.Equal(["https://app.example/cb", "http://127.0.0.1/cb"], web.RedirectUris);
+        Assert.Equal(["https://app.example/"], web.PostLogoutRedirectUris);
+        Assert.True(web.RequireConsent);
+        Assert.True(web.RequireMfa);
+        Assert.False(web.RequirePkce);
+        Assert.Equal("ES256", web.IdTokenSigningAlgorithm);
+        Assert.Equal(TimeSpan.FromDays(1), web.RefreshTokenLifetime);
+        Assert.Equal(TimeSpan.FromHours(1), web.RefreshTokenIdleLifetime);
+        var spa = (await clients.FindAsync("spa", CancellationToken.None))!;
+        Assert.True(spa.RequirePkce);
+        Assert.False(spa.RequireConsent);
+        Assert.Equal("RS256", spa.IdTokenSigningAlgorithm);
+        Assert.Equal(["com.example.app:/cb"], spa.RedirectUris);
+    }
+
     public static TheoryData<string, string> BadFiles => new()
     {
         { """{"clients":[{"clientId":"a","secret":{"generate":true},"grantTypes":["client_credentials"],"allowedScopes":["nope"]}]}""", "$.clients[0].allowedScopes[0]" },
@@ -58,6 +88,13 @@ public sealed class ImportTests : IAsyncLifetime
         { """{"clients":[{"clientId":"a"}]}""", "$.clients[0].secret" },
         { """{"clients":[{"clientId":"a","secret":{"generate":true},"colour":"red"}]}""", "$.clients[0].colour" },
         { """{"clients":[{"clientId":"a","secret":{"generate":true},"accessTokenFormat":"saml"}]}""", "$.clients[0].accessTokenFormat" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"redirectUris":["https://app.example/cb","http://app.example/cb"]}]}""", "$.clients[0].redirectUris[1]" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"redirectUris":["https://*.example/cb"]}]}""", "$.clients[0].redirectUris[0]" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"redirectUris":["https://app.example/cb#x"]}]}""", "$.clients[0].redirectUris[0]" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"postLogoutRedirectUris":["javascript:alert(1)"]}]}""", "$.clients[0].postLogoutRedirectUris[0]" },
+        { """{"clients":[{"clientId":"a","type":"public","requirePkce":false}]}""", "$.clients[0].requirePkce" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"idTokenSigningAlgorithm":"HS256"}]}""", "$.clients[0].idTokenSigningAlgorithm" },
+        { """{"clients":[{"clientId":"a","secret":{"generate":true},"refreshTokenLifetimeSeconds":3600,"refreshTokenIdleSeconds":7200}]}""", "$.clients[0].refreshTokenIdleSeconds" },
         { """{"clients":[{"clientId":"a","secret":{"generate":true},"grantTypes":["password"]}]}""", "$.clients[0].grantTypes[0]" },
         { """{"clients":[{"clientId":"a","secret":{"generate":true},"accessTokenLifetimeSeconds":"long"}]}""", "$.clients[0].accessTokenLifetimeSeconds" },
         { """{"clients":[{"clientId":"a","secret":{"generate":true},"accessTokenLifetimeSeconds":5}]}""", "$.clients[0].accessTokenLifetimeSeconds" },

@@ -15,6 +15,14 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<ClientEntit
         b.Property(c => c.DisplayName).HasMaxLength(200);
         b.Property(c => c.Type).HasMaxLength(20).IsRequired();
         b.Property(c => c.AccessTokenFormat).HasMaxLength(20).IsRequired();
+
+        // Defaults equal to the entity's initial values, so migration 0003 can add the columns to existing rows.
+        b.Property(c => c.PkceOptional).HasDefaultValue(false);
+        b.Property(c => c.RequireConsent).HasDefaultValue(false);
+        b.Property(c => c.RequireMfa).HasDefaultValue(false);
+        b.Property(c => c.IdTokenSigningAlgorithm).HasMaxLength(10).IsRequired().HasDefaultValue("RS256");
+        b.Property(c => c.RefreshTokenLifetimeSeconds).HasDefaultValue(30 * 86_400);
+        b.Property(c => c.RefreshTokenIdleSeconds).HasDefaultValue(14 * 86_400);
         b.HasMany(c => c.Secrets).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
     }
 }

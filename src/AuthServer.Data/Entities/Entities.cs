@@ -16,6 +16,17 @@ public sealed class ClientEntity
     public List<string> IntrospectionApis { get; set; } = [];
     public string AccessTokenFormat { get; set; } = "opaque";
     public int AccessTokenLifetimeSeconds { get; set; } = 3600;
+
+    // Signing in (authorization code flow). Added by migration 0003, so every column has a default or is nullable.
+    public List<string>? RedirectUris { get; set; }
+    public List<string>? PostLogoutRedirectUris { get; set; }
+    public bool PkceOptional { get; set; }
+    public bool RequireConsent { get; set; }
+    public bool RequireMfa { get; set; }
+    public string IdTokenSigningAlgorithm { get; set; } = "RS256";
+    public int RefreshTokenLifetimeSeconds { get; set; } = 30 * 86_400;
+    public int RefreshTokenIdleSeconds { get; set; } = 14 * 86_400;
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public List<ClientSecretEntity> Secrets { get; set; } = [];

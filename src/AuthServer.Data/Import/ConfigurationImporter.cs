@@ -95,6 +95,14 @@ public sealed class ConfigurationImporter(AuthServerDatabase database, TimeProvi
         entity.IntrospectionApis = Distinct(c.IntrospectionApis);
         entity.AccessTokenFormat = c.AccessTokenFormat ?? "opaque";
         entity.AccessTokenLifetimeSeconds = c.AccessTokenLifetimeSeconds ?? 3600;
+        entity.RedirectUris = c.RedirectUris is null ? null : Distinct(c.RedirectUris);
+        entity.PostLogoutRedirectUris = c.PostLogoutRedirectUris is null ? null : Distinct(c.PostLogoutRedirectUris);
+        entity.PkceOptional = c.RequirePkce == false;
+        entity.RequireConsent = c.RequireConsent ?? false;
+        entity.RequireMfa = c.RequireMfa ?? false;
+        entity.IdTokenSigningAlgorithm = c.IdTokenSigningAlgorithm ?? "RS256";
+        entity.RefreshTokenLifetimeSeconds = c.RefreshTokenLifetimeSeconds ?? 30 * 86_400;
+        entity.RefreshTokenIdleSeconds = c.RefreshTokenIdleSeconds ?? 14 * 86_400;
 
         var secretChanged = false;
         string? wantedHash = c.Secret?.Value is { } value ? SecretHasher.Hash(value) : c.Secret?.Hash;

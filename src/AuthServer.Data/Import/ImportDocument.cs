@@ -29,7 +29,15 @@ public sealed record ClientImport(
     List<string?>? IntrospectionApis,
     string? AccessTokenFormat,
     int? AccessTokenLifetimeSeconds,
-    bool? Enabled);
+    bool? Enabled,
+    List<string?>? RedirectUris = null,
+    List<string?>? PostLogoutRedirectUris = null,
+    bool? RequirePkce = null,
+    bool? RequireConsent = null,
+    bool? RequireMfa = null,
+    string? IdTokenSigningAlgorithm = null,
+    int? RefreshTokenLifetimeSeconds = null,
+    int? RefreshTokenIdleSeconds = null);
 
 /// <summary>Exactly one of: a secret value (hashed on import), a precomputed hash, or generate=true.</summary>
 public sealed record SecretImport(string? Value, string? Hash, bool? Generate);

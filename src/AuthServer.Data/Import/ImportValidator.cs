@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using AuthServer.Protocol.Authorization;
 using AuthServer.Protocol.Grants;
 using AuthServer.Protocol.Keys;
 using AuthServer.Protocol.Secrets;
@@ -110,6 +111,48 @@ internal sealed partial class ImportValidator(IReadOnlySet<string> supportedGran
         if (c.AccessTokenLifetimeSeconds is < 60 or > 86_400)
         {
             Error($"{path}.accessTokenLifetimeSeconds", "must be between 60 and 86400");
+        }
+
+        ValidateSignIn(c, path, type);
+    }
+
+    private void ValidateSignIn(ClientImport c, string path, string type)
+    {
+        RedirectUriList(c.RedirectUris, $"{path}.redirectUris");
+        RedirectUriList(c.PostLogoutRedirectUris, $"{path}.postLogoutRedirectUris");
+        if (c.RequirePkce == false && type == "public")
+        {
+            Error($"{path}.requirePkce", "a public client always uses PKCE (RFC 9700 §2.1.1)");
+        }
+
+        if (c.IdTokenSigningAlgorithm is not (null or SigningAlgorithms.RS256 or SigningAlgorithms.ES256))
+        {
+            Error($"{path}.idTokenSigningAlgorithm", "must be 'RS256' or 'ES256'");
+        }
+
+        if (c.RefreshTokenLifetimeSeconds is < 300 or > 365 * 86_400)
+        {
+            Error($"{path}.refreshTokenLifetimeSeconds", "must be between 300 and 31536000");
+        }
+
+        if (c.RefreshTokenIdleSeconds is < 300 or > 365 * 86_400)
+        {
+            Error($"{path}.refreshTokenIdleSeconds", "must be between 300 and 31536000");
+        }
+        else if (c.RefreshTokenIdleSeconds > (c.RefreshTokenLifetimeSeconds ?? 30 * 86_400))
+        {
+            Error($"{path}.refreshTokenIdleSeconds", "must not be longer than refreshTokenLifetimeSeconds");
+        }
+    }
+
+    private void RedirectUriList(List<string?>? uris, string path)
+    {
+        for (var i = 0; i < (uris?.Count ?? 0); i++)
+        {
+            if (RedirectUris.RegistrationError(uris![i]) is { } problem)
+            {
+                Error($"{path}[{i}]", problem);
+            }
         }
     }
 

@@ -51,6 +51,14 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
         IntrospectionApis = e.IntrospectionApis.ToHashSet(StringComparer.Ordinal),
         AccessTokenFormat = e.AccessTokenFormat == "jwt" ? AccessTokenFormat.Jwt : AccessTokenFormat.Opaque,
         AccessTokenLifetime = TimeSpan.FromSeconds(e.AccessTokenLifetimeSeconds),
+        RedirectUris = e.RedirectUris?.ToArray() ?? [],
+        PostLogoutRedirectUris = e.PostLogoutRedirectUris?.ToArray() ?? [],
+        RequirePkce = e.Type == "public" || !e.PkceOptional,
+        RequireConsent = e.RequireConsent,
+        RequireMfa = e.RequireMfa,
+        IdTokenSigningAlgorithm = e.IdTokenSigningAlgorithm,
+        RefreshTokenLifetime = TimeSpan.FromSeconds(e.RefreshTokenLifetimeSeconds),
+        RefreshTokenIdleLifetime = TimeSpan.FromSeconds(e.RefreshTokenIdleSeconds),
     };
 }
 

@@ -47,5 +47,28 @@ public sealed record Client
 
     public TimeSpan AccessTokenLifetime { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>Where authorization responses may go; compared exactly (see Authorization.RedirectUris).</summary>
+    public IReadOnlyList<string> RedirectUris { get; init; } = [];
+
+    /// <summary>Where the browser may go after RP-initiated logout.</summary>
+    public IReadOnlyList<string> PostLogoutRedirectUris { get; init; } = [];
+
+    /// <summary>PKCE (S256) on every authorization request: always for public clients, by default for all (RFC 9700 §2.1.1).</summary>
+    public bool RequirePkce { get; init; } = true;
+
+    /// <summary>The user must approve the scopes this client asks for (remembered per user, client and scopes).</summary>
+    public bool RequireConsent { get; init; }
+
+    /// <summary>Users must have passed a second factor to sign in to this client.</summary>
+    public bool RequireMfa { get; init; }
+
+    public string IdTokenSigningAlgorithm { get; init; } = Keys.SigningAlgorithms.RS256;
+
+    /// <summary>How long a chain of refresh tokens lives, however often it is used (absolute).</summary>
+    public TimeSpan RefreshTokenLifetime { get; init; } = TimeSpan.FromDays(30);
+
+    /// <summary>How long a refresh token lives unused (sliding); never beyond <see cref="RefreshTokenLifetime"/>.</summary>
+    public TimeSpan RefreshTokenIdleLifetime { get; init; } = TimeSpan.FromDays(14);
+
     public bool CanIntrospect => IntrospectionApis.Count > 0;
 }
