@@ -113,3 +113,22 @@ public sealed class UserEntity : Microsoft.AspNetCore.Identity.IdentityUser
 
     public DateTimeOffset CreatedAt { get; set; }
 }
+
+public sealed class AuthorizationCodeEntity
+{
+    public string Id { get; set; } = "";
+    public string ClientId { get; set; } = "";
+    public string Subject { get; set; } = "";
+    public string RedirectUri { get; set; } = "";
+    public string Scopes { get; set; } = "";
+    public string Audiences { get; set; } = "";
+    public string? CodeChallenge { get; set; }
+    public string? Nonce { get; set; }
+    public long AuthTime { get; set; }
+    public string Amr { get; set; } = "";
+    public string? SessionId { get; set; }
+    public string FamilyId { get; set; } = "";
+    public long IssuedAt { get; set; }
+    public long ExpiresAt { get; set; }
+    public long? RedeemedAt { get; set; }
+}

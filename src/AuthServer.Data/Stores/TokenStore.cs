@@ -18,7 +18,13 @@ public sealed class TokenStore(AuthServerDatabase database, GroupCommitWriter wr
         return await reader.ReadAsync(cancellationToken) ? TokenSql.Read(reader) : null;
     }
 
-    public async Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken)
+    public async Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken) =>
+        await RevokeWhereAsync("id = @key", id, revokedAt, cancellationToken) > 0;
+
+    public Task<int> RevokeFamilyAsync(string familyId, DateTimeOffset revokedAt, CancellationToken cancellationToken) =>
+        RevokeWhereAsync("family_id = @key", familyId, revokedAt, cancellationToken);
+
+    private async Task<int> RevokeWhereAsync(string condition, string key, DateTimeOffset revokedAt, CancellationToken cancellationToken)
     {
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
@@ -27,11 +33,11 @@ public sealed class TokenStore(AuthServerDatabase database, GroupCommitWriter wr
         command.CommandText =
             "UPDATE tokens SET status = 'revoked', revoked_at = @at, " +
             "prune_after = CASE WHEN prune_after < @prune THEN prune_after ELSE @prune END " +
-            "WHERE id = @id AND status = 'active'";
+            $"WHERE {condition} AND status = 'active'";
         command.AddParameter("@at").Value = revokedAt.ToUnixTimeSeconds();
         command.AddParameter("@prune").Value = (revokedAt + settings.RevokedRetention).ToUnixTimeSeconds();
-        command.AddParameter("@id").Value = id;
-        return await command.ExecuteNonQueryAsync(cancellationToken) > 0;
+        command.AddParameter("@key").Value = key;
+        return await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     /// <summary>Deletes up to <paramref name="batchSize"/> tokens that are past their prune time. Returns how many.</summary>

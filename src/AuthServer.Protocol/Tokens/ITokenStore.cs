@@ -9,4 +9,7 @@ public interface ITokenStore
 
     /// <summary>Marks the token revoked. Returns false when there is no such active token.</summary>
     Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken);
+
+    /// <summary>Revokes every active token of the family (all tokens issued from one grant). Returns how many.</summary>
+    Task<int> RevokeFamilyAsync(string familyId, DateTimeOffset revokedAt, CancellationToken cancellationToken);
 }
