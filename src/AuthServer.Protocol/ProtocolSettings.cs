@@ -2,4 +2,11 @@ namespace AuthServer.Protocol;
 
 /// <summary>Settings the engine needs from the host.</summary>
 /// <param name="Issuer">The issuer identifier, exactly as it appears in tokens and metadata.</param>
-public sealed record ProtocolSettings(string Issuer);
+public sealed record ProtocolSettings(string Issuer)
+{
+    /// <summary>How long an authorization code may wait to be redeemed (RFC 9700 §4.1.3 wants it short).</summary>
+    public TimeSpan AuthorizationCodeLifetime { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>The audience of an access token granted only identity scopes: it is good for userinfo alone.</summary>
+    public string UserInfoAudience => Issuer + "/connect/userinfo";
+}

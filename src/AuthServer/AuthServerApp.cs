@@ -1,11 +1,14 @@
 using AuthServer.Configuration;
 using AuthServer.Data;
 using AuthServer.Data.Stores;
+using AuthServer.Authorization;
+using AuthServer.Data.Users;
 using AuthServer.Endpoints;
 using AuthServer.Hosting;
 using AuthServer.Http;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Audit;
+using AuthServer.Protocol.Authorization;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Grants;
 using AuthServer.Protocol.Introspection;
@@ -13,6 +16,7 @@ using AuthServer.Protocol.Keys;
 using AuthServer.Protocol.Resources;
 using AuthServer.Protocol.Revocation;
 using AuthServer.Protocol.Tokens;
+using AuthServer.Protocol.Users;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
@@ -120,6 +124,13 @@ public static class AuthServerApp
         services.AddSingleton<TokenIntrospector>();
         services.AddSingleton<TokenRevoker>();
         services.AddSingleton<IGrantHandler, ClientCredentialsGrant>();
+        services.AddSingleton<IGrantHandler, AuthorizationCodeGrant>();
+        services.AddSingleton<IdTokenWriter>();
+        services.AddSingleton<IAuthorizationCodeStore, AuthorizationCodeStore>();
+        services.AddSingleton<AuthorizationCodeIssuer>();
+        services.AddSingleton<AuthorizationRequestValidator>();
+        services.AddSingleton<AuthorizationResponses>();
+        services.AddSingleton<IUserDirectory, UserDirectory>();
         services.AddSingleton<GrantHandlers>();
         services.AddSingleton<MetadataEndpoints>();
 
@@ -171,6 +182,8 @@ public static class AuthServerApp
     private static void MapEndpoints(WebApplication app)
     {
         app.MapGet(AssetEndpoints.StylesheetPath, AssetEndpoints.WriteStylesheetAsync);
+        app.MapGet(AssetEndpoints.FormPostScriptPath, AssetEndpoints.WriteFormPostScriptAsync);
+        app.MapMethods(AuthorizeEndpoint.Path, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync);
         app.MapRazorPages();
         var metadata = app.Services.GetRequiredService<MetadataEndpoints>();
         app.MapGet(MetadataEndpoints.OpenIdConfigurationPath, metadata.WriteMetadataAsync);

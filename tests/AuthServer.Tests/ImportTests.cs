@@ -18,7 +18,7 @@ public sealed class ImportTests : IAsyncLifetime
     }
 
     private Task<ImportResult> ImportAsync(string json) =>
-        new ConfigurationImporter(_server.Service<AuthServerDatabase>(), _server.Time, ["client_credentials"]).ImportAsync(json, CancellationToken.None);
+        new ConfigurationImporter(_server.Service<AuthServerDatabase>(), _server.Time, _server.Service<AuthServer.Protocol.Grants.GrantHandlers>().Names.ToHashSet()).ImportAsync(json, CancellationToken.None);
 
     [Fact]
     public async Task Import_SameFileTwice_ChangesNothingTheSecondTime()
@@ -43,7 +43,7 @@ public sealed class ImportTests : IAsyncLifetime
         var second = await ImportAsync(json);
 
         Assert.Empty(first.Errors);
-        Assert.Equal(3, first.GeneratedSecrets.Count);
+        Assert.Equal(4, first.GeneratedSecrets.Count);
         Assert.Empty(second.GeneratedSecrets);
         var (id, secret) = first.GeneratedSecrets.Single(s => s.ClientId == "partner-portal");
         Assert.Equal(43, secret.Length);

@@ -21,11 +21,22 @@ public abstract class MetadataEndpointTests(ServerFixture fixture)
         Assert.Equal(Server.Issuer + "/connect/introspect", json.GetProperty("introspection_endpoint").GetString());
         Assert.Equal(Server.Issuer + "/connect/revoke", json.GetProperty("revocation_endpoint").GetString());
         Assert.Equal(Server.Issuer + "/.well-known/jwks.json", json.GetProperty("jwks_uri").GetString());
-        Assert.Equal(["client_credentials"], Strings(json, "grant_types_supported"));
-        Assert.Equal(["client_secret_basic", "client_secret_post"], Strings(json, "token_endpoint_auth_methods_supported"));
-        Assert.Empty(Strings(json, "response_types_supported"));
-        Assert.False(json.TryGetProperty("authorization_endpoint", out _));
+        Assert.Equal(Server.Issuer + "/connect/authorize", json.GetProperty("authorization_endpoint").GetString());
+        Assert.Equal(["authorization_code", "client_credentials"], Strings(json, "grant_types_supported"));
+        Assert.Equal(["client_secret_basic", "client_secret_post", "none"], Strings(json, "token_endpoint_auth_methods_supported"));
+        Assert.Equal(["code"], Strings(json, "response_types_supported"));
+        Assert.Equal(["query", "form_post"], Strings(json, "response_modes_supported"));
+        Assert.Equal(["S256"], Strings(json, "code_challenge_methods_supported"));
+        Assert.Equal(["RS256", "ES256"], Strings(json, "id_token_signing_alg_values_supported"));
+        Assert.Equal(["public"], Strings(json, "subject_types_supported"));
+        Assert.True(json.GetProperty("authorization_response_iss_parameter_supported").GetBoolean());
+        Assert.False(json.GetProperty("request_uri_parameter_supported").GetBoolean());
+        Assert.DoesNotContain("offline_access", Strings(json, "scopes_supported"));
+
+        // Not built yet, so not advertised.
         Assert.False(json.TryGetProperty("userinfo_endpoint", out _));
+        Assert.False(json.TryGetProperty("end_session_endpoint", out _));
+        Assert.DoesNotContain("refresh_token", Strings(json, "grant_types_supported"));
         Assert.NotNull(response.Headers.CacheControl?.MaxAge);
     }
 

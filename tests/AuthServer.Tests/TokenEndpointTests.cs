@@ -191,7 +191,7 @@ public abstract class TokenEndpointTests(ServerFixture fixture)
 
     [Theory]
     [InlineData("password")]
-    [InlineData("authorization_code")]
+    [InlineData("refresh_token")]
     [InlineData("urn:example:unknown")]
     public async Task Token_WithUnsupportedGrantType_ReturnsUnsupportedGrantType(string grantType)
     {

@@ -13,7 +13,8 @@ internal sealed partial class ImportValidator(IReadOnlySet<string> supportedGran
 
     public IReadOnlyList<ImportError> Validate(ImportDocument doc)
     {
-        var scopes = new HashSet<string>(knownScopes, StringComparer.Ordinal);
+        // The OpenID Connect scopes are built in: clients may list them without the file defining them.
+        var scopes = new HashSet<string>(knownScopes.Concat(IdentityScopes.All), StringComparer.Ordinal);
         var apis = new HashSet<string>(knownApis, StringComparer.Ordinal);
 
         Each(doc.Scopes, "$.scopes", (s, path, seen) =>

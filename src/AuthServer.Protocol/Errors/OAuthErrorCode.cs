@@ -13,6 +13,15 @@ public enum OAuthErrorCode
     UnsupportedTokenType,
     ServerError,
     TemporarilyUnavailable,
+
+    // RFC 6749 §4.1.2.1 and OpenID Connect Core §3.1.2.6: authorization responses only.
+    UnsupportedResponseType,
+    AccessDenied,
+    LoginRequired,
+    ConsentRequired,
+    InteractionRequired,
+    RequestNotSupported,
+    RequestUriNotSupported,
 }
 
 public static class OAuthErrorCodes
@@ -29,6 +38,13 @@ public static class OAuthErrorCodes
         OAuthErrorCode.UnsupportedTokenType => "unsupported_token_type",
         OAuthErrorCode.ServerError => "server_error",
         OAuthErrorCode.TemporarilyUnavailable => "temporarily_unavailable",
+        OAuthErrorCode.UnsupportedResponseType => "unsupported_response_type",
+        OAuthErrorCode.AccessDenied => "access_denied",
+        OAuthErrorCode.LoginRequired => "login_required",
+        OAuthErrorCode.ConsentRequired => "consent_required",
+        OAuthErrorCode.InteractionRequired => "interaction_required",
+        OAuthErrorCode.RequestNotSupported => "request_not_supported",
+        OAuthErrorCode.RequestUriNotSupported => "request_uri_not_supported",
         _ => throw new ArgumentOutOfRangeException(nameof(code), code, null),
     };
 

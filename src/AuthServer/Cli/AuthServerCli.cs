@@ -3,6 +3,7 @@ using AuthServer.Data;
 using AuthServer.Data.Import;
 using AuthServer.Data.Migrations;
 using AuthServer.Hosting;
+using AuthServer.Protocol.Authorization;
 using AuthServer.Protocol.Grants;
 
 namespace AuthServer.Cli;
@@ -90,7 +91,7 @@ public static class AuthServerCli
             return 2;
         }
 
-        var importer = new ConfigurationImporter(database, TimeProvider.System, [ClientCredentialsGrant.Name]);
+        var importer = new ConfigurationImporter(database, TimeProvider.System, [ClientCredentialsGrant.Name, AuthorizationCodeGrant.Name]);
         var result = await importer.ImportAsync(json, ct);
         if (result.Errors.Count > 0)
         {

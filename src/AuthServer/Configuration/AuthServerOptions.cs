@@ -39,6 +39,12 @@ public sealed class UsersOptions
 
     public TimeSpan LockoutDuration { get; set; } = TimeSpan.FromMinutes(15);
 
+    /// <summary>Every sign-in through the authorization endpoint needs a second factor.</summary>
+    public bool RequireMfa { get; set; }
+
+    /// <summary>Roles whose members always need a second factor (admins always do, whatever this says).</summary>
+    public List<string> MfaRequiredRoles { get; set; } = [];
+
     /// <summary>How long a sign-in lasts before the user must sign in again (the session cookie's lifetime).</summary>
     public TimeSpan SessionLifetime { get; set; } = TimeSpan.FromHours(8);
 }

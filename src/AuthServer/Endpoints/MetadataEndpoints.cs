@@ -1,3 +1,4 @@
+using AuthServer.Protocol.Authorization;
 using System.Text.Json;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Clients;
@@ -45,15 +46,30 @@ public sealed class MetadataEndpoints
         {
             w.WriteStartObject();
             w.WriteString("issuer", issuer);
+            w.WriteString("authorization_endpoint", issuer + AuthorizeEndpoint.Path);
             w.WriteString("token_endpoint", issuer + TokenEndpoint.Path);
             w.WriteString("jwks_uri", issuer + JwksPath);
             w.WriteString("introspection_endpoint", issuer + IntrospectionEndpoint.Path);
             w.WriteString("revocation_endpoint", issuer + RevocationEndpoint.Path);
             Array(w, "grant_types_supported", grantTypes);
 
-            // No authorization endpoint yet, so no response type is supported (RFC 8414 §2 requires the member).
-            Array(w, "response_types_supported", []);
-            Array(w, "token_endpoint_auth_methods_supported", ClientAuthenticationMethods.Supported);
+            Array(w, "response_types_supported", ["code"]);
+            Array(w, "response_modes_supported", [ResponseModes.Query, ResponseModes.FormPost]);
+            Array(w, "code_challenge_methods_supported", [Pkce.S256]);
+            w.WriteBoolean("authorization_response_iss_parameter_supported", true);
+            Array(w, "subject_types_supported", ["public"]);
+            Array(w, "id_token_signing_alg_values_supported", [SigningAlgorithms.RS256, SigningAlgorithms.ES256]);
+            Array(w, "scopes_supported", [IdentityScopes.OpenId, IdentityScopes.Profile, IdentityScopes.Email]);
+            Array(w, "claims_supported",
+                ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
+                 "name", "preferred_username", "email", "email_verified"]);
+            Array(w, "prompt_values_supported", ["none", "login", "consent", "select_account"]);
+            w.WriteBoolean("claims_parameter_supported", false);
+            w.WriteBoolean("request_parameter_supported", false);
+            w.WriteBoolean("request_uri_parameter_supported", false);
+
+            // Public clients (no secret) redeem codes with PKCE alone.
+            Array(w, "token_endpoint_auth_methods_supported", [.. ClientAuthenticationMethods.Supported, ClientAuthenticationMethods.None]);
             Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthenticationMethods.Supported);
             Array(w, "revocation_endpoint_auth_methods_supported",
                 [.. ClientAuthenticationMethods.Supported, ClientAuthenticationMethods.None]);

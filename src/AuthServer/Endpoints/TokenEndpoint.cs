@@ -34,6 +34,15 @@ public static class TokenEndpoint
             w.WriteString("token_type", response.TokenType);
             w.WriteNumber("expires_in", response.ExpiresIn);
             w.WriteString("scope", response.Scope);
+            if (response.IdToken is not null)
+            {
+                w.WriteString("id_token", response.IdToken);
+            }
+
+            if (response.RefreshToken is not null)
+            {
+                w.WriteString("refresh_token", response.RefreshToken);
+            }
         });
     }
 }

@@ -9,6 +9,13 @@ public static class ProtocolForm
 {
     public static async Task<ProtocolParameters> ReadAsync(HttpRequest request)
     {
+        var form = await ReadRawAsync(request);
+        return ProtocolParameters.Parse(form.Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)p.Value.ToArray()!)));
+    }
+
+    /// <summary>The form as sent, after the content-type and encoding checks.</summary>
+    public static async Task<IFormCollection> ReadRawAsync(HttpRequest request)
+    {
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
             || !mediaType.MediaType.Equals("application/x-www-form-urlencoded", StringComparison.OrdinalIgnoreCase))
         {
@@ -20,16 +27,13 @@ public static class ProtocolForm
             throw OAuthException.InvalidRequest("The request body must be UTF-8.");
         }
 
-        IFormCollection form;
         try
         {
-            form = await request.ReadFormAsync(request.HttpContext.RequestAborted);
+            return await request.ReadFormAsync(request.HttpContext.RequestAborted);
         }
         catch (Exception e) when (e is InvalidDataException or IOException or BadHttpRequestException)
         {
             throw OAuthException.InvalidRequest("The request body could not be read as a form.", e.Message);
         }
-
-        return ProtocolParameters.Parse(form.Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)p.Value.ToArray()!)));
     }
 }

@@ -67,7 +67,7 @@ public sealed class AuthServerHost : IAsyncDisposable
     /// <summary>Imports a configuration file through the same importer the CLI uses.</summary>
     public async Task<ImportResult> ImportAsync(string json)
     {
-        var result = await new ConfigurationImporter(Service<AuthServerDatabase>(), Time, ["client_credentials"])
+        var result = await new ConfigurationImporter(Service<AuthServerDatabase>(), Time, Service<AuthServer.Protocol.Grants.GrantHandlers>().Names.ToHashSet())
             .ImportAsync(json, CancellationToken.None);
         Assert.Empty(result.Errors);
         return result;

@@ -16,6 +16,15 @@ public static class TestClients
     public static readonly (string Id, string Secret) Disabled = ("disabled-client", Secret('d'));
     public const string PublicApp = "public-app";
 
+    // Clients people sign in to (authorization code flow).
+    public static readonly (string Id, string Secret) Web = ("web-app", Secret('w'));
+    public static readonly (string Id, string Secret) WebWithoutPkce = ("web-no-pkce", Secret('x'));
+    public static readonly (string Id, string Secret) ConsentWeb = ("consent-web", Secret('c'));
+    public static readonly (string Id, string Secret) MfaWeb = ("mfa-web", Secret('m'));
+    public const string Spa = "spa-app";
+    public const string WebCallback = "https://web.example.test/callback";
+    public const string SpaCallback = "https://spa.example.test/cb";
+
     public static string Json => $$"""
     {
       "scopes": [
@@ -35,7 +44,13 @@ public static class TestClients
           "allowedScopes": ["orders.read"], "defaultScopes": ["orders.read"], "allowedApis": ["{{Orders}}"], "enabled": false },
         { "clientId": "{{Gateway.Id}}", "secret": { "value": "{{Gateway.Secret}}" }, "introspectionApis": ["{{Orders}}", "{{Inventory}}"] },
         { "clientId": "{{OrdersGateway.Id}}", "secret": { "value": "{{OrdersGateway.Secret}}" }, "introspectionApis": ["{{Orders}}"] },
-        { "clientId": "{{PublicApp}}", "type": "public" }
+        { "clientId": "{{PublicApp}}", "type": "public" },
+        {{WebClient(Web, "")}},
+        {{WebClient(WebWithoutPkce, "\"requirePkce\": false,")}},
+        {{WebClient(ConsentWeb, "\"requireConsent\": true,")}},
+        {{WebClient(MfaWeb, "\"requireMfa\": true,")}},
+        { "clientId": "{{Spa}}", "type": "public", "grantTypes": ["authorization_code"], "redirectUris": ["{{SpaCallback}}"],
+          "allowedScopes": ["openid", "profile"], "accessTokenFormat": "jwt", "idTokenSigningAlgorithm": "ES256" }
       ]
     }
     """;
@@ -44,6 +59,12 @@ public static class TestClients
         { "clientId": "{{c.Id}}", "secret": { "value": "{{c.Secret}}" }, "grantTypes": ["client_credentials"],
           "allowedScopes": {{scopes}}, "defaultScopes": {{defaults}}, "allowedApis": {{apis}},
           "accessTokenFormat": "{{format}}", "accessTokenLifetimeSeconds": 600 }
+        """;
+
+    private static string WebClient((string Id, string Secret) c, string extra) => $$"""
+        { "clientId": "{{c.Id}}", "secret": { "value": "{{c.Secret}}" }, "grantTypes": ["authorization_code"], {{extra}}
+          "redirectUris": ["{{WebCallback}}", "http://127.0.0.1/callback"], "allowedScopes": ["openid", "profile", "email", "orders.read"],
+          "allowedApis": ["{{Orders}}"], "accessTokenLifetimeSeconds": 600 }
         """;
 
     private static string Secret(char c) => new string(c, 20) + "-secret-0123456789abcdefghij";

@@ -1,0 +1,107 @@
+using System.Security.Claims;
+using AuthServer.Authorization;
+using AuthServer.Configuration;
+using AuthServer.Http;
+using AuthServer.Protocol.Audit;
+using AuthServer.Protocol.Authorization;
+using AuthServer.Protocol.Errors;
+using AuthServer.Protocol.Requests;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Identity;
+
+namespace AuthServer.Endpoints;
+
+/// <summary>GET or POST /connect/authorize (RFC 6749 §4.1.1, OpenID Connect Core §3.1.2): the code flow only.</summary>
+public static class AuthorizeEndpoint
+{
+    public const string Path = "/connect/authorize";
+
+    public static async Task HandleAsync(
+        HttpContext http, AuthorizationRequestValidator validator, AuthorizationCodeIssuer codes, AuthorizationResponses responses,
+        AuthServerOptions options, IAuditSink audit, TimeProvider time)
+    {
+        AuthorizationRequest request;
+        List<KeyValuePair<string, string>> raw = [];
+        try
+        {
+            // 1. The request, checked: errors before the redirect URI is trusted go to a page, after it to the client.
+            raw = await ReadParametersAsync(http);
+            request = await validator.ValidateAsync(
+                ProtocolParameters.Parse(raw.GroupBy(p => p.Key).Select(g => KeyValuePair.Create(g.Key, (IReadOnlyList<string>)g.Select(p => p.Value).ToList()))),
+                http.RequestAborted);
+        }
+        catch (AuthorizationPageException e)
+        {
+            await AuthorizationResponses.WritePageErrorAsync(http, e.Message);
+            return;
+        }
+        catch (OAuthException e)
+        {
+            await AuthorizationResponses.WritePageErrorAsync(http, e.Description);
+            return;
+        }
+        catch (AuthorizationRedirectException e)
+        {
+            await responses.WriteErrorAsync(http, e);
+            return;
+        }
+
+        // 2. Who is signed in, and whether that sign-in is good enough for this request.
+        var session = await http.AuthenticateAsync(IdentityConstants.ApplicationScheme);
+        var user = session.Succeeded ? session.Principal : null;
+        var authTime = session.Properties?.IssuedUtc ?? DateTimeOffset.MinValue;
+        var now = time.GetUtcNow();
+        var needsSignIn = user is null
+            || request.Prompt.Contains("login")
+            || (request.MaxAge is { } maxAge && now - authTime > maxAge);
+        // RFC 8176: a password, and "mfa" when a second factor was also used (Identity marks two-factor sign-ins "mfa").
+        var amr = user?.HasClaim("amr", "mfa") == true ? new List<string> { "pwd", "mfa" } : ["pwd"];
+        var needsMfa = user is not null && !amr.Contains("mfa") && MfaPolicy.IsRequired(request.Client, user, options.Users);
+
+        if (needsSignIn || needsMfa)
+        {
+            if (request.Prompt.Contains("none"))
+            {
+                await responses.WriteErrorAsync(http, Error(request, needsSignIn ? OAuthErrorCode.LoginRequired : OAuthErrorCode.InteractionRequired,
+                    needsSignIn ? "The user is not signed in." : "The user must sign in with a second factor."));
+                return;
+            }
+
+            // After signing in (or enrolling a second factor), the browser comes back here without prompt=login.
+            var returnUrl = AuthorizationResponses.ReturnUrl(raw, withoutPrompt: "login");
+            http.Response.Redirect((needsSignIn ? "/account/login" : "/account/mfa") + "?returnUrl=" + Uri.EscapeDataString(returnUrl));
+            return;
+        }
+
+        // 3. Consent, where the client needs it. (Remembered consent and the consent page come with their own step.)
+        if (request.Client.RequireConsent)
+        {
+            await responses.WriteErrorAsync(http, Error(request, OAuthErrorCode.ConsentRequired,
+                "This client needs the user's consent, which cannot be given here yet."));
+            return;
+        }
+
+        // 4. The code, and the response.
+        var signedIn = user!;
+        var subject = signedIn.FindFirstValue(ClaimTypes.NameIdentifier)!;
+        var code = await codes.IssueAsync(request, subject, authTime, amr, signedIn.FindFirstValue("sid"), http.RequestAborted);
+        audit.Record(new AuditEvent(now, "authorize.code_issued", "success", request.Client.ClientId, subject,
+            Target: request.RedirectUri, Detail: $"scope={string.Join(' ', request.Scopes)} mode={request.ResponseMode}"));
+        await responses.WriteCodeAsync(http, request, code);
+    }
+
+    private static AuthorizationRedirectException Error(AuthorizationRequest request, OAuthErrorCode code, string description) =>
+        new(code, description, request.RedirectUri, request.ResponseMode, request.State);
+
+    /// <summary>The parameters from the query (GET) or the form body (POST), in order, repeats kept (the parser refuses them).</summary>
+    private static async Task<List<KeyValuePair<string, string>>> ReadParametersAsync(HttpContext http)
+    {
+        if (!HttpMethods.IsPost(http.Request.Method))
+        {
+            return http.Request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? ""))).ToList();
+        }
+
+        var form = await ProtocolForm.ReadRawAsync(http.Request);
+        return form.SelectMany(f => f.Value.Select(v => KeyValuePair.Create(f.Key, v ?? ""))).ToList();
+    }
+}
