@@ -371,6 +371,30 @@ public abstract class AuthorizationCodeFlowTests(ServerFixture fixture)
         Assert.Equal("interaction_required", mfaNone["error"]);
     }
 
+    [Fact]
+    public async Task Authorize_MfaClient_AfterEnrolmentContinues_AndTheIdTokenSaysMfa()
+    {
+        using var browser = await SignedInAsync();
+        using var toEnrol = await browser.GetAsync(AuthorizeUrl(MfaWeb.Id));
+        var enrolUrl = toEnrol.Headers.Location!.OriginalString;
+
+        var page = await browser.GetPageAsync(enrolUrl);
+        var key = AuthServer.Protocol.Users.Base32.Decode(System.Text.RegularExpressions.Regex.Match(page, "<code id=\"manual-key\">([A-Z2-7 ]+)</code>").Groups[1].Value)!;
+        var code = AuthServer.Protocol.Users.Totp.Compute(key, AuthServer.Protocol.Users.Totp.StepAt(Server.Time.GetUtcNow()));
+        var postTo = "/account/mfa?handler=enable&returnUrl=" + Uri.EscapeDataString(QueryHelpers.ParseQuery(enrolUrl.Split('?')[1])["returnUrl"].ToString());
+        using var enrolled = await browser.SubmitToAsync(enrolUrl, postTo, ("Code", code));
+        var html = await enrolled.Content.ReadAsStringAsync();
+        var continueUrl = System.Net.WebUtility.HtmlDecode(System.Text.RegularExpressions.Regex.Match(html, "<a id=\"continue\" href=\"([^\"]+)\"").Groups[1].Value);
+        Assert.StartsWith("/connect/authorize?", continueUrl, StringComparison.Ordinal);
+
+        var redirect = await RedirectParametersAsync(browser, continueUrl);
+        using var tokens = await RedeemAsync(redirect["code"], MfaWeb);
+
+        var idToken = await ValidateIdTokenAsync((await ProtocolAssert.OkJsonAsync(tokens)).GetProperty("id_token").GetString()!, MfaWeb.Id);
+        Assert.Equal(["pwd", "mfa"], idToken.Claims.Where(c => c.Type == "amr").Select(c => c.Value));
+        Assert.Equal("urn:authserver:loa:mfa", idToken.GetClaim("acr").Value);
+    }
+
     private async Task<JsonWebToken> ValidateIdTokenAsync(string idToken, string audience)
     {
         var jwks = new JsonWebKeySet(await Server.Http.GetStringAsync("/.well-known/jwks.json"));

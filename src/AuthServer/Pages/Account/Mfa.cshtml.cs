@@ -1,3 +1,5 @@
+using System.Security.Claims;
+using AuthServer.Account;
 using AuthServer.Data.Entities;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Audit;
@@ -39,6 +41,15 @@ public sealed class MfaModel(UserManager<UserEntity> users, SignInManager<UserEn
     [BindProperty]
     public string? Password { get; set; }
 
+    /// <summary>Where to continue once a second factor is in place (an authorization request, say).</summary>
+    [BindProperty(SupportsGet = true)]
+    public string? ReturnUrl { get; set; }
+
+    public string ContinueUrl => LocalReturnUrl.OrHome(ReturnUrl);
+
+    /// <summary>MFA is on, but this session was signed in without it: signing in again adds the second factor.</summary>
+    public bool SessionLacksSecondFactor { get; private set; }
+
     public async Task<IActionResult> OnGetAsync()
     {
         var user = await users.GetUserAsync(User);
@@ -76,8 +87,8 @@ public sealed class MfaModel(UserManager<UserEntity> users, SignInManager<UserEn
         NewRecoveryCodes = (await users.GenerateNewTwoFactorRecoveryCodesAsync(user, RecoveryCodes.Count))!.ToList();
         Record("mfa.enrolled", user);
 
-        // The session now carries the second factor the user just proved.
-        await signIn.RefreshSignInAsync(user);
+        // The session now carries the second factor the user just proved (RFC 8176 "mfa").
+        await signIn.SignInWithClaimsAsync(user, isPersistent: false, [new Claim("amr", "mfa")]);
         await ShowAsync(user);
         return Page();
     }
@@ -113,6 +124,8 @@ public sealed class MfaModel(UserManager<UserEntity> users, SignInManager<UserEn
         Enabled = await users.GetTwoFactorEnabledAsync(user);
         Password = null;
         Code = null;
+        ReturnUrl = ReturnUrl is null ? null : LocalReturnUrl.OrHome(ReturnUrl);
+        SessionLacksSecondFactor = Enabled && NewRecoveryCodes is null && !User.HasClaim("amr", "mfa");
         if (Enabled)
         {
             RecoveryCodesLeft = await users.CountRecoveryCodesAsync(user);
