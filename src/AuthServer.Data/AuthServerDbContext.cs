@@ -18,6 +18,7 @@ public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> op
     public DbSet<Entities.SigningKeyEntity> SigningKeys => Set<Entities.SigningKeyEntity>();
     public DbSet<Entities.AuditEventEntity> AuditEvents => Set<Entities.AuditEventEntity>();
     public DbSet<Entities.AuthorizationCodeEntity> AuthorizationCodes => Set<Entities.AuthorizationCodeEntity>();
+    public DbSet<Entities.ConsentEntity> Consents => Set<Entities.ConsentEntity>();
 
     /// <summary>
     /// Fixed, so the model (and with it the migrations) never depends on how Identity was configured in the

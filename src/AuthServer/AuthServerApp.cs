@@ -131,6 +131,7 @@ public static class AuthServerApp
         services.AddSingleton<AuthorizationRequestValidator>();
         services.AddSingleton<AuthorizationResponses>();
         services.AddSingleton<IUserDirectory, UserDirectory>();
+        services.AddSingleton<IConsentStore, ConsentStore>();
         services.AddSingleton<GrantHandlers>();
         services.AddSingleton<MetadataEndpoints>();
 

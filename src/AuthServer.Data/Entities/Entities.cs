@@ -132,3 +132,12 @@ public sealed class AuthorizationCodeEntity
     public long ExpiresAt { get; set; }
     public long? RedeemedAt { get; set; }
 }
+
+public sealed class ConsentEntity
+{
+    public long Id { get; set; }
+    public string UserId { get; set; } = "";
+    public string ClientId { get; set; } = "";
+    public string Scopes { get; set; } = "";
+    public DateTimeOffset GrantedAt { get; set; }
+}

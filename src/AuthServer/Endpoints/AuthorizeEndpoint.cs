@@ -18,7 +18,7 @@ public static class AuthorizeEndpoint
 
     public static async Task HandleAsync(
         HttpContext http, AuthorizationRequestValidator validator, AuthorizationCodeIssuer codes, AuthorizationResponses responses,
-        AuthServerOptions options, IAuditSink audit, TimeProvider time)
+        IConsentStore consents, AuthServerOptions options, IAuditSink audit, TimeProvider time)
     {
         AuthorizationRequest request;
         List<KeyValuePair<string, string>> raw = [];
@@ -73,17 +73,27 @@ public static class AuthorizeEndpoint
             return;
         }
 
-        // 3. Consent, where the client needs it. (Remembered consent and the consent page come with their own step.)
-        if (request.Client.RequireConsent)
+        // 3. Consent, where the client needs it or the request asks for it: remembered per user, client and scopes.
+        var signedIn = user!;
+        var subject = signedIn.FindFirstValue(ClaimTypes.NameIdentifier)!;
+        if (request.Client.RequireConsent || request.Prompt.Contains("consent"))
         {
-            await responses.WriteErrorAsync(http, Error(request, OAuthErrorCode.ConsentRequired,
-                "This client needs the user's consent, which cannot be given here yet."));
-            return;
+            var consent = await consents.FindAsync(subject, request.Client.ClientId, http.RequestAborted);
+            if (request.Prompt.Contains("consent") || consent is null || !request.Scopes.All(consent.Scopes.Contains))
+            {
+                if (request.Prompt.Contains("none"))
+                {
+                    await responses.WriteErrorAsync(http, Error(request, OAuthErrorCode.ConsentRequired, "The user has not approved this request."));
+                    return;
+                }
+
+                var returnUrl = AuthorizationResponses.ReturnUrl(raw, withoutPrompt: "consent");
+                http.Response.Redirect("/account/consent?returnUrl=" + Uri.EscapeDataString(returnUrl));
+                return;
+            }
         }
 
         // 4. The code, and the response.
-        var signedIn = user!;
-        var subject = signedIn.FindFirstValue(ClaimTypes.NameIdentifier)!;
         var code = await codes.IssueAsync(request, subject, authTime, amr, signedIn.FindFirstValue("sid"), http.RequestAborted);
         audit.Record(new AuditEvent(now, "authorize.code_issued", "success", request.Client.ClientId, subject,
             Target: request.RedirectUri, Detail: $"scope={string.Join(' ', request.Scopes)} mode={request.ResponseMode}"));
