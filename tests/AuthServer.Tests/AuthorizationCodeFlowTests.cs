@@ -14,71 +14,23 @@ namespace AuthServer.Tests;
 /// <summary>/connect/authorize and the authorization_code grant, through a cookie-keeping client as the browser.</summary>
 public abstract class AuthorizationCodeFlowTests(ServerFixture fixture)
 {
-    private const string Password = "correct horse battery staple";
-    private const string Verifier = "dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk";
-    private const string Challenge = "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM";
+    private const string Verifier = CodeFlow.Verifier;
 
     private AuthServerHost Server => fixture.Host;
 
-    private async Task<PageSession> SignedInAsync()
-    {
-        var name = "flow-" + Guid.NewGuid().ToString("N")[..8];
-        await Server.CreateUserAsync(name, Password);
-        var browser = new PageSession(Server);
-        using var response = await browser.SubmitAsync("/account/login", ("Username", name), ("Password", Password), ("ReturnUrl", "/"));
-        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
-        return browser;
-    }
+    private Task<PageSession> SignedInAsync() => CodeFlow.SignedInAsync(Server);
 
-    private static string AuthorizeUrl(string clientId = "web-app", string redirectUri = WebCallback, params (string Name, string? Value)[] extra)
-    {
-        var parameters = new List<(string Name, string? Value)>
-        {
-            ("response_type", "code"), ("client_id", clientId), ("redirect_uri", redirectUri), ("scope", "openid profile orders.read"),
-            ("state", "af0ifjsldkj/+ x"), ("nonce", "n-0S6_WzA2Mj"), ("code_challenge", Challenge), ("code_challenge_method", "S256"),
-        };
-        foreach (var (name, value) in extra)
-        {
-            parameters.RemoveAll(p => p.Name == name);
-            if (value is not null)
-            {
-                parameters.Add((name, value));
-            }
-        }
+    private static string AuthorizeUrl(string clientId = "web-app", string redirectUri = WebCallback, params (string Name, string? Value)[] extra) =>
+        CodeFlow.AuthorizeUrl(clientId, redirectUri, extra);
 
-        return "/connect/authorize?" + string.Join('&', parameters.Select(p => $"{Uri.EscapeDataString(p.Name)}={Uri.EscapeDataString(p.Value!)}"));
-    }
-
-    /// <summary>Follows the authorization request to the redirect and returns its parameters.</summary>
-    private static async Task<Dictionary<string, string>> RedirectParametersAsync(PageSession browser, string url, string expectedTarget = WebCallback)
-    {
-        using var response = await browser.GetAsync(url);
-        Assert.True(response.StatusCode == HttpStatusCode.Found, $"{(int)response.StatusCode}: {await response.Content.ReadAsStringAsync()}");
-        var location = response.Headers.Location!.OriginalString;
-        Assert.StartsWith(expectedTarget + "?", location, StringComparison.Ordinal);
-        return QueryHelpers.ParseQuery(new Uri(location).Query).ToDictionary(p => p.Key, p => p.Value.ToString());
-    }
+    private static Task<Dictionary<string, string>> RedirectParametersAsync(PageSession browser, string url, string expectedTarget = WebCallback) =>
+        CodeFlow.RedirectParametersAsync(browser, url, expectedTarget);
 
     private async Task<string> CodeAsync(PageSession browser, params (string, string?)[] extra) =>
         (await RedirectParametersAsync(browser, AuthorizeUrl(extra: extra)))["code"];
 
-    private Task<HttpResponseMessage> RedeemAsync(string code, (string Id, string Secret)? client = null, params (string Name, string? Value)[] extra)
-    {
-        var form = new List<(string Name, string? Value)>
-        {
-            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", WebCallback), ("code_verifier", Verifier),
-        };
-        foreach (var (name, value) in extra)
-        {
-            form.RemoveAll(p => p.Name == name);
-            if (value is not null)
-            {
-                form.Add((name, value));
-            }
-        }
-
-        return Server.PostFormAsync("/connect/token", form.Select(f => (f.Name, f.Value!)), client ?? Web);
-    }
+    private Task<HttpResponseMessage> RedeemAsync(string code, (string Id, string Secret)? client = null, params (string Name, string? Value)[] extra) =>
+        CodeFlow.RedeemAsync(Server, code, client, extra);
 
     [Fact]
     public async Task CodeFlow_ReturnsCodeStateAndIss_AndTheCodeBuysAnAccessTokenAndAnIdToken()

@@ -34,7 +34,7 @@ public abstract class MetadataEndpointTests(ServerFixture fixture)
         Assert.DoesNotContain("offline_access", Strings(json, "scopes_supported"));
 
         // Not built yet, so not advertised.
-        Assert.False(json.TryGetProperty("userinfo_endpoint", out _));
+        Assert.Equal(Server.Issuer + "/connect/userinfo", json.GetProperty("userinfo_endpoint").GetString());
         Assert.False(json.TryGetProperty("end_session_endpoint", out _));
         Assert.DoesNotContain("refresh_token", Strings(json, "grant_types_supported"));
         Assert.NotNull(response.Headers.CacheControl?.MaxAge);
