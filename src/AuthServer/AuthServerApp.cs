@@ -125,6 +125,8 @@ public static class AuthServerApp
         services.AddSingleton<TokenRevoker>();
         services.AddSingleton<IGrantHandler, ClientCredentialsGrant>();
         services.AddSingleton<IGrantHandler, AuthorizationCodeGrant>();
+        services.AddSingleton<IGrantHandler, RefreshTokenGrant>();
+        services.AddSingleton<RefreshTokens>();
         services.AddSingleton<IdTokenWriter>();
         services.AddSingleton<IAuthorizationCodeStore, AuthorizationCodeStore>();
         services.AddSingleton<AuthorizationCodeIssuer>();

@@ -191,7 +191,7 @@ public abstract class TokenEndpointTests(ServerFixture fixture)
 
     [Theory]
     [InlineData("password")]
-    [InlineData("refresh_token")]
+    [InlineData("urn:ietf:params:oauth:grant-type:device_code")]
     [InlineData("urn:example:unknown")]
     public async Task Token_WithUnsupportedGrantType_ReturnsUnsupportedGrantType(string grantType)
     {

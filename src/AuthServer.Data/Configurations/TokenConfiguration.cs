@@ -20,6 +20,7 @@ internal sealed class TokenConfiguration : IEntityTypeConfiguration<TokenEntity>
         b.Property(t => t.Audiences).IsRequired();
         b.Property(t => t.Status).HasMaxLength(10).IsRequired();
         b.Property(t => t.FamilyId).HasMaxLength(64).IsRequired();
+        b.Property(t => t.SuccessorId).HasMaxLength(64);
 
         // Pruning scans by prune time; family revocation by family id.
         b.HasIndex(t => t.PruneAfter);

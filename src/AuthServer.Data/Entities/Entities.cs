@@ -78,6 +78,11 @@ public sealed class TokenEntity
     public long? RevokedAt { get; set; }
     public string FamilyId { get; set; } = "";
     public long PruneAfter { get; set; }
+
+    // Refresh tokens (migration 0006).
+    public long? ConsumedAt { get; set; }
+    public string? SuccessorId { get; set; }
+    public long? AbsoluteExpiresAt { get; set; }
 }
 
 public sealed class SigningKeyEntity

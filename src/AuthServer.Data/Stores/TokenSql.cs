@@ -9,7 +9,8 @@ namespace AuthServer.Data.Stores;
 internal static class TokenSql
 {
     public const string Columns =
-        "id, jti, kind, format, client_id, subject, scopes, audiences, issued_at, expires_at, status, revoked_at, family_id, prune_after";
+        "id, jti, kind, format, client_id, subject, scopes, audiences, issued_at, expires_at, status, revoked_at, family_id, prune_after, " +
+        "consumed_at, successor_id, absolute_expires_at";
 
     private static readonly string[] Parameters = Columns.Split(", ").Select(c => "@" + c).ToArray();
 
@@ -42,13 +43,21 @@ internal static class TokenSql
         command.Set("@revoked_at", t.RevokedAt?.ToUnixTimeSeconds());
         command.Set("@family_id", t.FamilyId);
         command.Set("@prune_after", t.ExpiresAt.ToUnixTimeSeconds());
+        command.Set("@consumed_at", t.ConsumedAt?.ToUnixTimeSeconds());
+        command.Set("@successor_id", t.SuccessorId);
+        command.Set("@absolute_expires_at", t.AbsoluteExpiresAt?.ToUnixTimeSeconds());
     }
 
     public static TokenRecord Read(DbDataReader r) => new()
     {
         Id = r.GetString(0),
         Jti = r.GetString(1),
-        Kind = r.GetString(2) == "access_token" ? TokenKind.AccessToken : throw new InvalidDataException("unknown token kind"),
+        Kind = r.GetString(2) switch
+        {
+            "access_token" => TokenKind.AccessToken,
+            "refresh_token" => TokenKind.RefreshToken,
+            var other => throw new InvalidDataException($"unknown token kind '{other}'"),
+        },
         Format = r.GetString(3) == "jwt" ? AccessTokenFormat.Jwt : AccessTokenFormat.Opaque,
         ClientId = r.GetString(4),
         Subject = r.GetString(5),
@@ -59,11 +68,15 @@ internal static class TokenSql
         Status = r.GetString(10) == "active" ? TokenStatus.Active : TokenStatus.Revoked,
         RevokedAt = r.IsDBNull(11) ? null : DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(11)),
         FamilyId = r.GetString(12),
+        ConsumedAt = r.IsDBNull(14) ? null : DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(14)),
+        SuccessorId = r.IsDBNull(15) ? null : r.GetString(15),
+        AbsoluteExpiresAt = r.IsDBNull(16) ? null : DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(16)),
     };
 
     private static string KindName(TokenKind kind) => kind switch
     {
         TokenKind.AccessToken => "access_token",
+        TokenKind.RefreshToken => "refresh_token",
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 

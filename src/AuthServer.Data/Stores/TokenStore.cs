@@ -21,6 +21,19 @@ public sealed class TokenStore(AuthServerDatabase database, GroupCommitWriter wr
     public async Task<bool> RevokeAsync(string id, DateTimeOffset revokedAt, CancellationToken cancellationToken) =>
         await RevokeWhereAsync("id = @key", id, revokedAt, cancellationToken) > 0;
 
+    public async Task<bool> TryConsumeAsync(string id, string successorId, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        await using var connection = await database.OpenConnectionAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "UPDATE tokens SET consumed_at = @now, successor_id = @successor " +
+            "WHERE id = @id AND consumed_at IS NULL AND status = 'active'";
+        command.AddParameter("@now").Value = now.ToUnixTimeSeconds();
+        command.AddParameter("@successor").Value = successorId;
+        command.AddParameter("@id").Value = id;
+        return await command.ExecuteNonQueryAsync(cancellationToken) == 1;
+    }
+
     public Task<int> RevokeFamilyAsync(string familyId, DateTimeOffset revokedAt, CancellationToken cancellationToken) =>
         RevokeWhereAsync("family_id = @key", familyId, revokedAt, cancellationToken);
 

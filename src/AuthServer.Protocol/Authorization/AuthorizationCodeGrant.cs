@@ -22,6 +22,7 @@ public sealed class AuthorizationCodeGrant(
     IUserDirectory users,
     AccessTokenIssuer issuer,
     IdTokenWriter idTokens,
+    RefreshTokens refreshTokens,
     IAuditSink audit,
     ProtocolSettings settings,
     TimeProvider time) : IGrantHandler
@@ -90,7 +91,16 @@ public sealed class AuthorizationCodeGrant(
             ? idTokens.Write(new IdTokenContent(user, client, code.Scopes, code.AuthTime, code.Amr, code.Nonce, code.SessionId, accessToken.Value))
             : null;
 
-        return new TokenResponse(accessToken.Value, "Bearer", accessToken.ExpiresIn, string.Join(' ', code.Scopes)) { IdToken = idToken };
+        // A refresh token only when offline access was granted and the client may refresh (RFC 6749 §1.5, Core §11).
+        var refreshToken = code.Scopes.Contains(IdentityScopes.OfflineAccess) && client.GrantTypes.Contains(RefreshTokenGrant.Name)
+            ? await refreshTokens.IssueAsync(client, code.Subject, code.Scopes, audiences, code.FamilyId, cancellationToken)
+            : null;
+
+        return new TokenResponse(accessToken.Value, "Bearer", accessToken.ExpiresIn, string.Join(' ', code.Scopes))
+        {
+            IdToken = idToken,
+            RefreshToken = refreshToken,
+        };
     }
 
     private async Task<string> AlgorithmForAsync(IReadOnlyList<string> audiences, CancellationToken cancellationToken)

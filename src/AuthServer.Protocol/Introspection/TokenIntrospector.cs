@@ -18,7 +18,8 @@ public sealed class TokenIntrospector(TokenLocator locator, TimeProvider time)
         }
 
         var record = await locator.FindAsync(token, checkLifetime: true, cancellationToken);
-        if (record is null || !record.IsActiveAt(time.GetUtcNow()))
+        // Refresh tokens are for the client that holds them, not for APIs or gateways: never active here.
+        if (record is null || record.Kind != TokenKind.AccessToken || !record.IsActiveAt(time.GetUtcNow()))
         {
             return null;
         }

@@ -25,6 +25,10 @@ public sealed class MasterKeyProtector
         _key = masterKey.ToArray();
     }
 
+    /// <summary>A key for one purpose, derived from the master key with HKDF-SHA256 (RFC 5869): never the master key itself.</summary>
+    public byte[] DeriveKey(string purpose) =>
+        HKDF.DeriveKey(HashAlgorithmName.SHA256, _key, 32, salt: [], info: Encoding.UTF8.GetBytes("authserver/" + purpose));
+
     public byte[] Protect(ReadOnlySpan<byte> plaintext, string kid)
     {
         var output = new byte[1 + NonceSize + TagSize + plaintext.Length];

@@ -18,6 +18,14 @@ public sealed class TokenRevoker(TokenLocator locator, ITokenStore store, TimePr
             return null;
         }
 
-        return await store.RevokeAsync(record.Id, time.GetUtcNow(), cancellationToken) ? record : null;
+        // RFC 7009 §2.1: revoking a refresh token also invalidates the access tokens of the same grant, and its
+        // successors; an access token is revoked alone.
+        var now = time.GetUtcNow();
+        if (record.Kind == TokenKind.RefreshToken)
+        {
+            return await store.RevokeFamilyAsync(record.FamilyId, now, cancellationToken) > 0 ? record : null;
+        }
+
+        return await store.RevokeAsync(record.Id, now, cancellationToken) ? record : null;
     }
 }

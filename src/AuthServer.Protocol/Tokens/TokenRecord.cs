@@ -5,6 +5,7 @@ namespace AuthServer.Protocol.Tokens;
 public enum TokenKind
 {
     AccessToken,
+    RefreshToken,
 }
 
 public enum TokenStatus
@@ -45,6 +46,15 @@ public sealed record TokenRecord
 
     /// <summary>Every token descending from one grant shares a family id, so the family can be revoked at once.</summary>
     public required string FamilyId { get; init; }
+
+    /// <summary>Refresh tokens: when it was exchanged for its successor (it works once).</summary>
+    public DateTimeOffset? ConsumedAt { get; init; }
+
+    /// <summary>Refresh tokens: the id of the token it was exchanged for.</summary>
+    public string? SuccessorId { get; init; }
+
+    /// <summary>Refresh tokens: the end of the family's absolute lifetime, which no successor outlives.</summary>
+    public DateTimeOffset? AbsoluteExpiresAt { get; init; }
 
     public bool IsActiveAt(DateTimeOffset now) => Status == TokenStatus.Active && now >= IssuedAt && now < ExpiresAt;
 }

@@ -91,7 +91,7 @@ public static class AuthServerCli
             return 2;
         }
 
-        var importer = new ConfigurationImporter(database, TimeProvider.System, [ClientCredentialsGrant.Name, AuthorizationCodeGrant.Name]);
+        var importer = new ConfigurationImporter(database, TimeProvider.System, [ClientCredentialsGrant.Name, AuthorizationCodeGrant.Name, RefreshTokenGrant.Name]);
         var result = await importer.ImportAsync(json, ct);
         if (result.Errors.Count > 0)
         {

@@ -60,7 +60,7 @@ public sealed class MetadataEndpoints
             w.WriteBoolean("authorization_response_iss_parameter_supported", true);
             Array(w, "subject_types_supported", ["public"]);
             Array(w, "id_token_signing_alg_values_supported", [SigningAlgorithms.RS256, SigningAlgorithms.ES256]);
-            Array(w, "scopes_supported", [IdentityScopes.OpenId, IdentityScopes.Profile, IdentityScopes.Email]);
+            Array(w, "scopes_supported", [IdentityScopes.OpenId, IdentityScopes.Profile, IdentityScopes.Email, IdentityScopes.OfflineAccess]);
             Array(w, "claims_supported",
                 ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
                  "name", "preferred_username", "email", "email_verified"]);

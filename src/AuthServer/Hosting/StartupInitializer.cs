@@ -1,3 +1,4 @@
+using AuthServer.Protocol.Tokens;
 using AuthServer.Configuration;
 using AuthServer.Data;
 using AuthServer.Data.Migrations;
@@ -12,6 +13,7 @@ public sealed class StartupInitializer(
     MasterKeySource masterKeys,
     ISigningKeyStore keyStore,
     SigningKeyRingSource keyRing,
+    RefreshTokens refreshTokens,
     TimeProvider time,
     ILogger<StartupInitializer> log)
 {
@@ -45,6 +47,7 @@ public sealed class StartupInitializer(
 
         var protector = new MasterKeyProtector(masterKey);
         keyRing.UseMasterKey(protector);
+        refreshTokens.UseMasterKey(protector);
         var ring = await keyRing.ReloadAsync(cancellationToken);
 
         foreach (var algorithm in SigningAlgorithms.All)

@@ -62,8 +62,8 @@ public static class TestClients
         """;
 
     private static string WebClient((string Id, string Secret) c, string extra) => $$"""
-        { "clientId": "{{c.Id}}", "secret": { "value": "{{c.Secret}}" }, "grantTypes": ["authorization_code"], {{extra}}
-          "redirectUris": ["{{WebCallback}}", "http://127.0.0.1/callback"], "allowedScopes": ["openid", "profile", "email", "orders.read"],
+        { "clientId": "{{c.Id}}", "secret": { "value": "{{c.Secret}}" }, "grantTypes": ["authorization_code", "refresh_token"], {{extra}}
+          "redirectUris": ["{{WebCallback}}", "http://127.0.0.1/callback"], "allowedScopes": ["openid", "profile", "email", "offline_access", "orders.read"],
           "allowedApis": ["{{Orders}}"], "accessTokenLifetimeSeconds": 600 }
         """;
 
