@@ -188,6 +188,7 @@ public static class AuthServerApp
         app.MapGet(AssetEndpoints.FormPostScriptPath, AssetEndpoints.WriteFormPostScriptAsync);
         app.MapMethods(AuthorizeEndpoint.Path, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync);
         app.MapMethods(UserInfoEndpoint.Path, [HttpMethods.Get, HttpMethods.Post], UserInfoEndpoint.HandleAsync);
+        app.MapMethods(EndSessionEndpoint.Path, [HttpMethods.Get, HttpMethods.Post], EndSessionEndpoint.HandleAsync);
         app.MapRazorPages();
         var metadata = app.Services.GetRequiredService<MetadataEndpoints>();
         app.MapGet(MetadataEndpoints.OpenIdConfigurationPath, metadata.WriteMetadataAsync);

@@ -33,9 +33,8 @@ public abstract class MetadataEndpointTests(ServerFixture fixture)
         Assert.False(json.GetProperty("request_uri_parameter_supported").GetBoolean());
         Assert.Contains("offline_access", Strings(json, "scopes_supported"));
 
-        // Not built yet, so not advertised.
         Assert.Equal(Server.Issuer + "/connect/userinfo", json.GetProperty("userinfo_endpoint").GetString());
-        Assert.False(json.TryGetProperty("end_session_endpoint", out _));
+        Assert.Equal(Server.Issuer + "/connect/endsession", json.GetProperty("end_session_endpoint").GetString());
         Assert.NotNull(response.Headers.CacheControl?.MaxAge);
     }
 

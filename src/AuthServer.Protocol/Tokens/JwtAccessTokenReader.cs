@@ -4,7 +4,7 @@ using Microsoft.IdentityModel.Tokens;
 
 namespace AuthServer.Protocol.Tokens;
 
-/// <summary>Validates JWT access tokens this server issued: our keys, our issuer, typ at+jwt, ES256/RS256 only.</summary>
+/// <summary>Validates JWTs this server issued: our keys, our issuer, the expected typ, ES256/RS256 only.</summary>
 public sealed class JwtAccessTokenReader(ProtocolSettings settings, ISigningKeyRingSource keys, TimeProvider time)
 {
     private static readonly JsonWebTokenHandler Handler = new();
@@ -16,6 +16,31 @@ public sealed class JwtAccessTokenReader(ProtocolSettings settings, ISigningKeyR
     /// <param name="checkLifetime">False when an expired token is still of interest (revocation).</param>
     public async ValueTask<string?> ValidateAsync(string token, bool checkLifetime)
     {
+        var result = await ValidateOwnAsync(token, JwtAccessTokenWriter.TokenType, checkLifetime);
+        return result is not null && result.Claims.TryGetValue("jti", out var jti) && jti is string id ? id : null;
+    }
+
+    /// <summary>
+    /// An ID token this server issued, used as id_token_hint (OpenID Connect RP-Initiated Logout §2): the signature
+    /// must verify, but it may have expired. Returns its subject and audience, or null.
+    /// </summary>
+    public async ValueTask<(string Subject, string Audience)?> ValidateIdTokenHintAsync(string token)
+    {
+        var result = await ValidateOwnAsync(token, IdTokenWriter.TokenType, checkLifetime: false);
+        return result is not null
+            && result.Claims.TryGetValue("sub", out var sub) && sub is string subject
+            && result.Claims.TryGetValue("aud", out var aud) && aud is string audience
+            ? (subject, audience)
+            : null;
+    }
+
+    private async ValueTask<TokenValidationResult?> ValidateOwnAsync(string token, string type, bool checkLifetime)
+    {
+        if (token.Length > 8192 || !LooksLikeJwt(token))
+        {
+            return null;
+        }
+
         var ring = keys.Current;
         JsonWebToken jwt;
         try
@@ -38,18 +63,23 @@ public sealed class JwtAccessTokenReader(ProtocolSettings settings, ISigningKeyR
         {
             ValidIssuer = settings.Issuer,
             ValidateAudience = false,
-            ValidTypes = [JwtAccessTokenWriter.TokenType],
+            ValidTypes = [type],
             ValidAlgorithms = SigningAlgorithms.All,
             IssuerSigningKey = ring.FindPublished(jwt.Kid),
             TryAllIssuerSigningKeys = false,
             RequireSignedTokens = true,
             RequireExpirationTime = true,
             ValidateLifetime = checkLifetime,
-            LifetimeValidator = (notBefore, expires, _, _) =>
-                notBefore is { } nbf && expires is { } exp && nbf <= now && now < exp,
         };
 
+        // Wilson calls a lifetime delegate even when ValidateLifetime is false, so set it only when it applies.
+        if (checkLifetime)
+        {
+            parameters.LifetimeValidator = (notBefore, expires, _, _) =>
+                notBefore is { } nbf && expires is { } exp && nbf <= now && now < exp;
+        }
+
         var result = await Handler.ValidateTokenAsync(jwt, parameters);
-        return result.IsValid && result.Claims.TryGetValue("jti", out var jti) && jti is string id ? id : null;
+        return result.IsValid ? result : null;
     }
 }

@@ -49,6 +49,7 @@ public sealed class MetadataEndpoints
             w.WriteString("authorization_endpoint", issuer + AuthorizeEndpoint.Path);
             w.WriteString("token_endpoint", issuer + TokenEndpoint.Path);
             w.WriteString("userinfo_endpoint", issuer + UserInfoEndpoint.Path);
+            w.WriteString("end_session_endpoint", issuer + EndSessionEndpoint.Path);
             w.WriteString("jwks_uri", issuer + JwksPath);
             w.WriteString("introspection_endpoint", issuer + IntrospectionEndpoint.Path);
             w.WriteString("revocation_endpoint", issuer + RevocationEndpoint.Path);

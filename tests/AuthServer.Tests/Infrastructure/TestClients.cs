@@ -24,6 +24,7 @@ public static class TestClients
     public const string Spa = "spa-app";
     public const string WebCallback = "https://web.example.test/callback";
     public const string SpaCallback = "https://spa.example.test/cb";
+    public const string WebSignedOut = "https://web.example.test/signed-out";
 
     public static string Json => $$"""
     {
@@ -63,7 +64,7 @@ public static class TestClients
 
     private static string WebClient((string Id, string Secret) c, string extra) => $$"""
         { "clientId": "{{c.Id}}", "secret": { "value": "{{c.Secret}}" }, "grantTypes": ["authorization_code", "refresh_token"], {{extra}}
-          "redirectUris": ["{{WebCallback}}", "http://127.0.0.1/callback"], "allowedScopes": ["openid", "profile", "email", "offline_access", "orders.read"],
+          "redirectUris": ["{{WebCallback}}", "http://127.0.0.1/callback"], "postLogoutRedirectUris": ["{{WebSignedOut}}"], "allowedScopes": ["openid", "profile", "email", "offline_access", "orders.read"],
           "allowedApis": ["{{Orders}}"], "accessTokenLifetimeSeconds": 600 }
         """;
 
