@@ -26,6 +26,12 @@ if [ "$(id -u)" = 0 ] && ! id postgres >/dev/null 2>&1; then
   useradd --system --home /var/lib/postgresql --shell /bin/bash postgres
 fi
 
+# Debian's Chromium: the browser tests drive it with Playwright (no browser is ever downloaded).
+if [ ! -x /usr/bin/chromium ]; then
+  echo "Installing Chromium (the browser tests drive it headless)..."
+  apt_install chromium
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0

@@ -6,8 +6,10 @@ namespace AuthServer.Http;
 /// </summary>
 public static class PageSecurityHeaders
 {
+    // No form-action: browsers apply it to every redirect after a form is posted, and signing in, enrolling MFA or
+    // consenting ends with a redirect to the client's redirect URI, which no static list of sources can name.
     private const string ContentSecurityPolicy =
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; " +
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
         "frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 
     public static IApplicationBuilder UsePageSecurityHeaders(this IApplicationBuilder app) => app.Use((context, next) =>
