@@ -40,6 +40,19 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
         _playwright.Dispose();
     }
 
+    /// <summary>Waits for the browser to reach <paramref name="url"/>; if it does not, fails with the page it is on.</summary>
+    private static async Task ArriveAsync(IPage page, string url)
+    {
+        try
+        {
+            await page.WaitForURLAsync(url, new PageWaitForURLOptions { Timeout = 15_000 });
+        }
+        catch (TimeoutException)
+        {
+            Assert.Fail($"Expected {url}, but the browser is at {page.Url}:\n{await page.InnerTextAsync("body")}");
+        }
+    }
+
     private string TotpNow(byte[] key) => Totp.Compute(key, Totp.StepAt(Server.Time.GetUtcNow()));
 
     [Fact]
@@ -67,7 +80,7 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
         await page.FillAsync("#username", user);
         await page.FillAsync("#password", CodeFlow.Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync(Server.Issuer + "/");
+        await ArriveAsync(page, Server.Issuer + "/");
         Assert.Contains($"Signed in as {user}", await page.InnerTextAsync("main"), StringComparison.Ordinal);
 
         // Enrol an authenticator: the QR code renders, the key is there to type, ten recovery codes come once.
@@ -87,17 +100,17 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
         // An application sends the browser to authorize: password, then TOTP (the next time step), then consent.
         Server.Time.Advance(TimeSpan.FromSeconds(Totp.StepSeconds));
         await page.GotoAsync(Server.Issuer + CodeFlow.AuthorizeUrl(journeyWeb.Item1, Callback, ("scope", "openid profile offline_access orders.read")));
-        await page.WaitForURLAsync("**/account/login?**");
+        await ArriveAsync(page, "**/account/login?**");
         await page.FillAsync("#username", user);
         await page.FillAsync("#password", CodeFlow.Password);
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/account/login/mfa?**");
+        await ArriveAsync(page, "**/account/login/mfa?**");
         await page.FillAsync("#code", TotpNow(key));
         await page.ClickAsync("button[type=submit]");
-        await page.WaitForURLAsync("**/account/consent?**");
+        await ArriveAsync(page, "**/account/consent?**");
         Assert.Contains("See your name and username", await page.InnerTextAsync("main"), StringComparison.Ordinal);
         await page.ClickAsync("button[value=allow]");
-        await page.WaitForURLAsync(Callback + "?**");
+        await ArriveAsync(page, Callback + "?**");
 
         var redirect = QueryHelpers.ParseQuery(new Uri(clientPages[^1]).Query);
         Assert.Equal(CodeFlow.State, redirect["state"].ToString());
@@ -117,7 +130,7 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
         // RP-initiated logout returns to the application with its state, and the session is gone.
         await page.GotoAsync(Server.Issuer + "/connect/endsession?id_token_hint=" + tokens.GetProperty("id_token").GetString()
             + "&post_logout_redirect_uri=" + Uri.EscapeDataString(signedOut) + "&state=bye");
-        await page.WaitForURLAsync(signedOut + "?state=bye");
+        await ArriveAsync(page, signedOut + "?state=bye");
         Assert.Equal("/signed-out?state=bye", application.LastRequest);
         await page.GotoAsync(Server.Issuer + "/");
         Assert.DoesNotContain("Signed in as", await page.InnerTextAsync("main"), StringComparison.Ordinal);
