@@ -84,7 +84,40 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
         Assert.Contains("--password-stdin", result.StandardError, StringComparison.Ordinal);
     }
 
-    private static async Task<ChildProcessResult> RunAsync(TestDatabase database, string[] args, string standardInput)
+    [Theory]
+    [InlineData("Development", 0)]
+    [InlineData("Production", 2)]
+    public async Task ImportTestUsers_OnlyInDevelopment(string environment, int exitCode)
+    {
+        using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, cluster);
+        var file = Path.Combine(RepositoryRoot(), "examples", "test-users.json");
+
+        var result = await RunAsync(database, ["import", file], "", environment);
+
+        Assert.True(result.ExitCode == exitCode, result.ToString());
+        using var handle = database.Open();
+        await using var db = handle.CreateContext();
+        Assert.Equal(exitCode == 0 ? 1 : 0, await db.Users.CountAsync());
+        if (exitCode != 0)
+        {
+            Assert.Contains("$.users: test users can only be imported in the Development environment", result.StandardError, StringComparison.Ordinal);
+        }
+    }
+
+    private static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "AuthServer.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("No repository above " + AppContext.BaseDirectory);
+    }
+
+    private static async Task<ChildProcessResult> RunAsync(TestDatabase database, string[] args, string standardInput, string environmentName = "Production")
     {
         var workingDirectory = Directory.CreateTempSubdirectory("authserver-users-").FullName;
         try
@@ -93,6 +126,8 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
             {
                 ["AuthServer__Database__Provider"] = database.Provider.ToString(),
                 ["AuthServer__Database__ConnectionString"] = database.ConnectionString,
+                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
+                ["DOTNET_ENVIRONMENT"] = environmentName,
             };
             return await ChildProcess.RunAsync(AuthServerHost.StartInfo(args, environment, workingDirectory), ProcessTimeout, standardInput);
         }

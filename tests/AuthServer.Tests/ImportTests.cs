@@ -80,6 +80,38 @@ public sealed class ImportTests : IAsyncLifetime
         Assert.Equal(["com.example.app:/cb"], spa.RedirectUris);
     }
 
+    [Fact]
+    public async Task Import_TestUsers_InDevelopment_CanSignIn_AndASecondImportLeavesThemAlone()
+    {
+        var json = await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "test-users.json"));
+        var importer = new ConfigurationImporter(_server.Service<AuthServerDatabase>(), _server.Time,
+            _server.Service<AuthServer.Protocol.Grants.GrantHandlers>().Names, new ImportUsersPolicy(true, 12));
+
+        var first = await importer.ImportAsync(json, CancellationToken.None);
+        var second = await importer.ImportAsync(json, CancellationToken.None);
+
+        Assert.Empty(first.Errors);
+        Assert.Contains("created test user 'alice'", first.Changes);
+        Assert.Contains("unchanged user 'alice' (its password is not reset)", second.Changes);
+        using var browser = new PageSession(_server);
+        using var signedIn = await browser.SubmitAsync("/account/login",
+            ("Username", "alice"), ("Password", "alice-test-password-not-for-production"), ("ReturnUrl", "/"));
+        Assert.Equal(System.Net.HttpStatusCode.Found, signedIn.StatusCode);
+    }
+
+    [Fact]
+    public async Task Import_TestUsers_OutsideDevelopment_IsRefusedAndWritesNothing()
+    {
+        var result = await ImportAsync("""
+            {"scopes":[{"name":"x.read"}],"users":[{"userName":"mallory","password":"long enough password"}]}
+            """);
+
+        Assert.Equal("$.users", Assert.Single(result.Errors).Path);
+        await using var db = _server.Service<AuthServerDatabase>().CreateContext();
+        Assert.False(await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(db.Scopes, s => s.Name == "x.read"));
+        Assert.False(await Microsoft.EntityFrameworkCore.EntityFrameworkQueryableExtensions.AnyAsync(db.Users, u => u.UserName == "mallory"));
+    }
+
     public static TheoryData<string, string> BadFiles => new()
     {
         { """{"clients":[{"clientId":"a","secret":{"generate":true},"grantTypes":["client_credentials"],"allowedScopes":["nope"]}]}""", "$.clients[0].allowedScopes[0]" },

@@ -11,7 +11,8 @@ namespace AuthServer.Data.Import;
 /// The same file twice changes nothing; a bad file changes nothing and reports every bad field by path.
 /// Entities missing from the file are left alone.
 /// </summary>
-public sealed class ConfigurationImporter(AuthServerDatabase database, TimeProvider time, IEnumerable<string> supportedGrantTypes)
+public sealed class ConfigurationImporter(
+    AuthServerDatabase database, TimeProvider time, IEnumerable<string> supportedGrantTypes, ImportUsersPolicy? users = null)
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -44,7 +45,7 @@ public sealed class ConfigurationImporter(AuthServerDatabase database, TimeProvi
         var apis = await db.Apis.ToDictionaryAsync(a => a.Name, StringComparer.Ordinal, cancellationToken);
 
         var errors = new ImportValidator(supportedGrantTypes.ToHashSet(StringComparer.Ordinal),
-            scopes.Keys.ToHashSet(StringComparer.Ordinal), apis.Keys.ToHashSet(StringComparer.Ordinal)).Validate(doc);
+            scopes.Keys.ToHashSet(StringComparer.Ordinal), apis.Keys.ToHashSet(StringComparer.Ordinal), users ?? ImportUsersPolicy.Refused).Validate(doc);
         if (errors.Count > 0)
         {
             return new ImportResult(errors, [], []);
@@ -73,6 +74,11 @@ public sealed class ConfigurationImporter(AuthServerDatabase database, TimeProvi
         foreach (var c in doc.Clients ?? [])
         {
             await ImportClientAsync(db, c!, now, changes, generated, cancellationToken);
+        }
+
+        foreach (var u in doc.Users ?? [])
+        {
+            await ImportUserAsync(db, u!, now, changes, cancellationToken);
         }
 
         await db.SaveChangesAsync(cancellationToken);
@@ -128,6 +134,44 @@ public sealed class ConfigurationImporter(AuthServerDatabase database, TimeProvi
         }
 
         Report(db, entity, $"client '{c.ClientId}'", changes, now, secretChanged);
+    }
+
+    /// <summary>
+    /// A test user, created as ASP.NET Core Identity would (normalized names, its password hasher, a security stamp)
+    /// and in the same transaction as the rest of the file. An existing user is left as it is.
+    /// </summary>
+    private static async Task ImportUserAsync(AuthServerDbContext db, UserImport u, DateTimeOffset now, List<string> changes, CancellationToken ct)
+    {
+        var normalizer = new Microsoft.AspNetCore.Identity.UpperInvariantLookupNormalizer();
+        var normalizedName = normalizer.NormalizeName(u.UserName!);
+        if (await db.Users.AnyAsync(x => x.NormalizedUserName == normalizedName, ct))
+        {
+            changes.Add($"unchanged user '{u.UserName}' (its password is not reset)");
+            return;
+        }
+
+        var user = new UserEntity
+        {
+            UserName = u.UserName,
+            NormalizedUserName = normalizedName,
+            Email = u.Email,
+            NormalizedEmail = u.Email is null ? null : normalizer.NormalizeEmail(u.Email),
+            SecurityStamp = Guid.NewGuid().ToString("N"),
+            LockoutEnabled = true,
+            CreatedAt = now,
+        };
+        user.PasswordHash = new Microsoft.AspNetCore.Identity.PasswordHasher<UserEntity>().HashPassword(user, u.Password!);
+        db.Users.Add(user);
+        foreach (var roleName in (u.Roles ?? []).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase))
+        {
+            var normalizedRole = normalizer.NormalizeName(roleName);
+            var role = db.Roles.Local.FirstOrDefault(r => r.NormalizedName == normalizedRole)
+                ?? await db.Roles.FirstOrDefaultAsync(r => r.NormalizedName == normalizedRole, ct)
+                ?? Track(db, new Microsoft.AspNetCore.Identity.IdentityRole(roleName) { NormalizedName = normalizedRole });
+            db.UserRoles.Add(new Microsoft.AspNetCore.Identity.IdentityUserRole<string> { UserId = user.Id, RoleId = role.Id });
+        }
+
+        changes.Add($"created test user '{u.UserName}'");
     }
 
     private static T Track<T>(AuthServerDbContext db, T entity)

@@ -6,7 +6,11 @@ namespace AuthServer.Data.Import;
 public sealed record ImportDocument(
     List<ScopeImport?>? Scopes,
     List<ApiImport?>? Apis,
-    List<ClientImport?>? Clients);
+    List<ClientImport?>? Clients,
+    List<UserImport?>? Users = null);
+
+/// <summary>A test user: accepted only when the import is told it runs in development.</summary>
+public sealed record UserImport(string? UserName, string? Password, string? Email, List<string?>? Roles);
 
 public sealed record ScopeImport(string? Name, string? Description);
 
@@ -48,3 +52,9 @@ public sealed record ImportResult(
     IReadOnlyList<ImportError> Errors,
     IReadOnlyList<string> Changes,
     IReadOnlyList<(string ClientId, string Secret)> GeneratedSecrets);
+
+/// <summary>Whether an import may create test users, and the password length they need.</summary>
+public sealed record ImportUsersPolicy(bool Allowed, int MinimumPasswordLength)
+{
+    public static readonly ImportUsersPolicy Refused = new(false, 12);
+}

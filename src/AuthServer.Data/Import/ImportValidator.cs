@@ -7,7 +7,8 @@ using AuthServer.Protocol.Secrets;
 namespace AuthServer.Data.Import;
 
 /// <summary>Checks an import document against itself and the database; every error carries the JSON path.</summary>
-internal sealed partial class ImportValidator(IReadOnlySet<string> supportedGrantTypes, IReadOnlySet<string> knownScopes, IReadOnlySet<string> knownApis)
+internal sealed partial class ImportValidator(
+    IReadOnlySet<string> supportedGrantTypes, IReadOnlySet<string> knownScopes, IReadOnlySet<string> knownApis, ImportUsersPolicy users)
 {
     private readonly List<ImportError> _errors = [];
 
@@ -56,6 +57,7 @@ internal sealed partial class ImportValidator(IReadOnlySet<string> supportedGran
         Each(doc.Apis, "$.apis", (a, path, _) => References(a.Scopes, $"{path}.scopes", scopes, "scope"));
 
         Each(doc.Clients, "$.clients", (c, path, seen) => ValidateClient(c, path, seen, scopes, apis));
+        ValidateUsers(doc.Users);
         return _errors;
     }
 
@@ -115,6 +117,38 @@ internal sealed partial class ImportValidator(IReadOnlySet<string> supportedGran
         }
 
         ValidateSignIn(c, path, type);
+    }
+
+    private void ValidateUsers(List<UserImport?>? list)
+    {
+        if (list is null)
+        {
+            return;
+        }
+
+        if (!users.Allowed)
+        {
+            Error("$.users", "test users can only be imported in the Development environment (ASPNETCORE_ENVIRONMENT=Development); create real users with `authserver users add`");
+            return;
+        }
+
+        Each(list, "$.users", (u, path, seen) =>
+        {
+            Name(u.UserName, $"{path}.userName", seen);
+            if (u.Password is null || u.Password.Length < users.MinimumPasswordLength)
+            {
+                Error($"{path}.password", $"must be at least {users.MinimumPasswordLength} characters");
+            }
+
+            MaxLength(u.Email, $"{path}.email", 256);
+            for (var i = 0; i < (u.Roles?.Count ?? 0); i++)
+            {
+                if (string.IsNullOrWhiteSpace(u.Roles![i]))
+                {
+                    Error($"{path}.roles[{i}]", "must be a role name");
+                }
+            }
+        });
     }
 
     private void ValidateSignIn(ClientImport c, string path, string type)

@@ -91,7 +91,11 @@ public static class AuthServerCli
             return 2;
         }
 
-        var importer = new ConfigurationImporter(database, TimeProvider.System, [ClientCredentialsGrant.Name, AuthorizationCodeGrant.Name, RefreshTokenGrant.Name]);
+        // Test users in a file are for development machines only.
+        var development = string.Equals(CliConfiguration.EnvironmentName, "Development", StringComparison.OrdinalIgnoreCase);
+        var importer = new ConfigurationImporter(database, TimeProvider.System,
+            [ClientCredentialsGrant.Name, AuthorizationCodeGrant.Name, RefreshTokenGrant.Name],
+            new ImportUsersPolicy(development, options.Users.MinimumPasswordLength));
         var result = await importer.ImportAsync(json, ct);
         if (result.Errors.Count > 0)
         {
@@ -135,10 +139,12 @@ internal static class CliDatabase
 /// <summary>The same configuration sources the server reads: appsettings.json, its environment file, environment variables.</summary>
 internal static class CliConfiguration
 {
+    public static string EnvironmentName =>
+        Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT") ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? "Production";
+
     public static IConfiguration Build()
     {
-        var environment = Environment.GetEnvironmentVariable("ASPNETCORE_ENVIRONMENT")
-            ?? Environment.GetEnvironmentVariable("DOTNET_ENVIRONMENT") ?? "Production";
+        var environment = EnvironmentName;
         return new ConfigurationBuilder()
             .SetBasePath(AppContext.BaseDirectory)
             .AddJsonFile("appsettings.json", optional: true)
