@@ -1,3 +1,4 @@
+using AuthServer.Account;
 using AuthServer.Configuration;
 using AuthServer.Data;
 using AuthServer.Data.Stores;
@@ -99,7 +100,7 @@ public static class AuthServerApp
 
         // Data
         services.AddSingleton(_ => CreateDatabase(options));
-        services.AddAuthServerUsers(options.Users).AddSignInManager();
+        services.AddAuthServerUsers(options.Users).AddSignInManager<AuthServerSignInManager>();
         AddSignIn(services, options);
         services.AddSingleton<GroupCommitWriter>();
         services.AddSingleton<TokenStore>();

@@ -57,6 +57,16 @@ public abstract class AuthorizationCodeFlowTests(ServerFixture fixture)
         Assert.Equal("n-0S6_WzA2Mj", idToken.GetClaim("nonce").Value);
         Assert.Equal(["pwd"], idToken.Claims.Where(c => c.Type == "amr").Select(c => c.Value));
         Assert.True(idToken.TryGetClaim("auth_time", out _));
+        Assert.Equal(22, idToken.GetClaim("sid").Value.Length);
+
+        // Another sign-in to the same session gets the same sid; another browser, another.
+        using var again = await RedeemAsync((await RedirectParametersAsync(browser, AuthorizeUrl()))["code"]);
+        var sameSession = await ValidateIdTokenAsync((await ProtocolAssert.OkJsonAsync(again)).GetProperty("id_token").GetString()!, Web.Id);
+        Assert.Equal(idToken.GetClaim("sid").Value, sameSession.GetClaim("sid").Value);
+        using var otherBrowser = await SignedInAsync();
+        using var other = await RedeemAsync((await RedirectParametersAsync(otherBrowser, AuthorizeUrl()))["code"]);
+        var otherSession = await ValidateIdTokenAsync((await ProtocolAssert.OkJsonAsync(other)).GetProperty("id_token").GetString()!, Web.Id);
+        Assert.NotEqual(idToken.GetClaim("sid").Value, otherSession.GetClaim("sid").Value);
         Assert.True(idToken.TryGetClaim("preferred_username", out _));
         Assert.False(idToken.TryGetClaim("email", out _));
         var hash = SHA256.HashData(Encoding.ASCII.GetBytes(accessToken));
