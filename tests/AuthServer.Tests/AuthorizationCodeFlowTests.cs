@@ -215,6 +215,41 @@ public abstract class AuthorizationCodeFlowTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Authorize_MaxAgeZero_SignsInOnceAndThenIssuesTheCode()
+    {
+        var name = "maxage-" + Guid.NewGuid().ToString("N")[..8];
+        await Server.CreateUserAsync(name, CodeFlow.Password);
+        using var browser = new PageSession(Server);
+        using (await browser.SubmitAsync("/account/login", ("Username", name), ("Password", CodeFlow.Password), ("ReturnUrl", "/")))
+        {
+        }
+
+        Server.Time.Advance(TimeSpan.FromSeconds(1));
+        using var toSignIn = await browser.GetAsync(AuthorizeUrl(extra: ("max_age", "0")));
+        var login = toSignIn.Headers.Location!.OriginalString;
+        var returnUrl = QueryHelpers.ParseQuery(login.Split('?', 2)[1])["returnUrl"].ToString();
+        Assert.StartsWith("/account/login?", login, StringComparison.Ordinal);
+        Assert.DoesNotContain("max_age", returnUrl, StringComparison.Ordinal);
+
+        Server.Time.Advance(TimeSpan.FromSeconds(1));
+        using var signedIn = await browser.SubmitAsync(login, ("Username", name), ("Password", CodeFlow.Password), ("ReturnUrl", returnUrl));
+        Server.Time.Advance(TimeSpan.FromSeconds(1));
+        Assert.True((await RedirectParametersAsync(browser, signedIn.Headers.Location!.OriginalString)).ContainsKey("code"));
+    }
+
+    [Fact]
+    public async Task Authorize_ByPost_WorksLikeGet()
+    {
+        using var browser = await SignedInAsync();
+        var query = QueryHelpers.ParseQuery(AuthorizeUrl().Split('?', 2)[1]);
+
+        using var response = await browser.PostAsync("/connect/authorize", query.Select(q => (q.Key, q.Value.ToString())));
+
+        Assert.Equal(HttpStatusCode.Found, response.StatusCode);
+        Assert.StartsWith(WebCallback + "?code=", response.Headers.Location!.OriginalString, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Authorize_FormPost_ReturnsAFormToTheRedirectUriThatWorksWithoutScript()
     {
         using var browser = await SignedInAsync();
@@ -330,71 +365,6 @@ public abstract class AuthorizationCodeFlowTests(ServerFixture fixture)
         Assert.StartsWith("/account/mfa?returnUrl=", mfa.Headers.Location!.OriginalString, StringComparison.Ordinal);
         Assert.Equal("interaction_required", mfaNone["error"]);
     }
-
-    [Fact]
-    public async Task Consent_OnceAllowed_IsRemembered_UntilMoreIsAskedOrItIsRevoked()
-    {
-        using var browser = await SignedInAsync();
-        var url = AuthorizeUrl(ConsentWeb.Id, extra: ("scope", "openid profile"));
-
-        Assert.Equal("consent_required", (await RedirectParametersAsync(browser, AuthorizeUrl(ConsentWeb.Id, extra: ("prompt", "none"))))["error"]);
-        var consentPage = await ConsentPageAsync(browser, url);
-        var page = await browser.GetPageAsync(consentPage);
-        Assert.Contains("See your name and username", page, StringComparison.Ordinal);
-        using (var allowed = await browser.SubmitAsync(consentPage, ("decision", "allow"), ("ReturnUrl", ReturnUrlOf(consentPage))))
-        {
-            Assert.Equal(HttpStatusCode.Found, allowed.StatusCode);
-            Assert.Equal(ReturnUrlOf(consentPage), allowed.Headers.Location!.OriginalString);
-        }
-
-        Assert.True((await RedirectParametersAsync(browser, url)).ContainsKey("code"));
-        await ConsentPageAsync(browser, AuthorizeUrl(ConsentWeb.Id, extra: ("scope", "openid profile email")));
-        await ConsentPageAsync(browser, AuthorizeUrl(ConsentWeb.Id, extra: [("scope", "openid profile"), ("prompt", "consent")]));
-
-        using (var revoked = await browser.SubmitToAsync("/account/consent", "/account/consent?handler=revoke", ("clientId", ConsentWeb.Id)))
-        {
-            Assert.Equal(HttpStatusCode.Found, revoked.StatusCode);
-        }
-
-        await ConsentPageAsync(browser, url);
-    }
-
-    [Fact]
-    public async Task Consent_Denied_ReturnsAccessDeniedToTheClientWithState()
-    {
-        using var browser = await SignedInAsync();
-        var consentPage = await ConsentPageAsync(browser, AuthorizeUrl(ConsentWeb.Id));
-
-        using var denied = await browser.SubmitAsync(consentPage, ("decision", "deny"), ("ReturnUrl", ReturnUrlOf(consentPage)));
-
-        Assert.Equal(HttpStatusCode.Found, denied.StatusCode);
-        var redirect = QueryHelpers.ParseQuery(new Uri(denied.Headers.Location!.OriginalString).Query);
-        Assert.StartsWith(WebCallback + "?", denied.Headers.Location!.OriginalString, StringComparison.Ordinal);
-        Assert.Equal("access_denied", redirect["error"].ToString());
-        Assert.Equal("af0ifjsldkj/+ x", redirect["state"].ToString());
-        Assert.Equal(Server.Issuer, redirect["iss"].ToString());
-    }
-
-    [Fact]
-    public async Task Consent_WithAReturnUrlThatIsNoAuthorizationRequest_IsRefused()
-    {
-        using var browser = await SignedInAsync();
-
-        using var response = await browser.GetAsync("/account/consent?returnUrl=" + Uri.EscapeDataString("/connect/authorize?client_id=consent-web&redirect_uri=https%3A%2F%2Fevil.example%2F"));
-
-        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
-    }
-
-    private static async Task<string> ConsentPageAsync(PageSession browser, string authorizeUrl)
-    {
-        using var response = await browser.GetAsync(authorizeUrl);
-        Assert.True(response.StatusCode == HttpStatusCode.Found, $"{(int)response.StatusCode}");
-        var location = response.Headers.Location!.OriginalString;
-        Assert.StartsWith("/account/consent?returnUrl=", location, StringComparison.Ordinal);
-        return location;
-    }
-
-    private static string ReturnUrlOf(string consentPage) => QueryHelpers.ParseQuery(consentPage.Split('?', 2)[1])["returnUrl"].ToString();
 
     [Fact]
     public async Task Authorize_MfaClient_AfterEnrolmentContinues_AndTheIdTokenSaysMfa()

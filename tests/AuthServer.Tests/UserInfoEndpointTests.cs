@@ -36,6 +36,21 @@ public abstract class UserInfoEndpointTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task UserInfo_WithAJwtAccessToken_Works()
+    {
+        using var browser = await CodeFlow.SignedInAsync(Server);
+        var code = (await CodeFlow.RedirectParametersAsync(browser, CodeFlow.AuthorizeUrl(Spa, SpaCallback, ("scope", "openid profile")), SpaCallback))["code"];
+        using var tokenResponse = await Server.PostFormAsync("/connect/token",
+            [("grant_type", "authorization_code"), ("code", code), ("redirect_uri", SpaCallback), ("code_verifier", CodeFlow.Verifier), ("client_id", Spa)]);
+        var accessToken = (await ProtocolAssert.OkJsonAsync(tokenResponse)).GetProperty("access_token").GetString()!;
+
+        using var response = await GetAsync(accessToken);
+
+        Assert.Equal(3, accessToken.Count(c => c == '.') + 1);
+        Assert.True((await ProtocolAssert.OkJsonAsync(response)).TryGetProperty("preferred_username", out _));
+    }
+
+    [Fact]
     public async Task UserInfo_ByPostWithTheTokenInTheBody_Works()
     {
         var tokens = await CodeFlow.TokensAsync(Server, "openid");

@@ -40,12 +40,20 @@ public sealed class AuthorizationResponses(ProtocolSettings settings)
             """);
     }
 
-    /// <summary>The authorization request as a URL on this server, with one prompt value removed (so sign-in does not loop).</summary>
+    /// <summary>
+    /// The authorization request as a URL on this server, with one prompt value removed, and, after a sign-in, without
+    /// max_age: the new sign-in satisfies it, and max_age=0 would otherwise send the browser round for ever.
+    /// </summary>
     public static string ReturnUrl(IEnumerable<KeyValuePair<string, string>> parameters, string withoutPrompt)
     {
         var pairs = new List<string>();
         foreach (var (name, value) in parameters)
         {
+            if (name == "max_age" && withoutPrompt == "login")
+            {
+                continue;
+            }
+
             var kept = name == "prompt"
                 ? string.Join(' ', value.Split(' ', StringSplitOptions.RemoveEmptyEntries).Where(v => v != withoutPrompt))
                 : value;
