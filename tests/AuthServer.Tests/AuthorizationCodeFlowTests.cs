@@ -152,6 +152,21 @@ public abstract class AuthorizationCodeFlowTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Authorize_ClientWithoutTheCodeGrant_IsUnauthorizedClient()
+    {
+        await Server.ImportAsync($$"""
+            {"clients":[{"clientId":"no-code-grant","secret":{"value":"{{Web.Secret}}"},"grantTypes":["client_credentials"],
+              "redirectUris":["{{WebCallback}}"],"allowedScopes":["orders.read"],"allowedApis":["{{Orders}}"]}]}
+            """);
+        using var browser = await SignedInAsync();
+
+        var redirect = await RedirectParametersAsync(browser, AuthorizeUrl("no-code-grant"));
+
+        Assert.Equal("unauthorized_client", redirect["error"]);
+        Assert.Equal(CodeFlow.State, redirect["state"]);
+    }
+
+    [Fact]
     public async Task Authorize_MissingResponseTypeOrChallenge_IsInvalidRequest()
     {
         using var browser = await SignedInAsync();

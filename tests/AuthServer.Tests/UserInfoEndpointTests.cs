@@ -61,6 +61,21 @@ public abstract class UserInfoEndpointTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task UserInfo_WithTheTokenInTheHeaderAndTheBody_IsInvalidRequest()
+    {
+        var token = (await CodeFlow.TokensAsync(Server, "openid")).GetProperty("access_token").GetString()!;
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/connect/userinfo")
+        {
+            Content = new FormUrlEncodedContent([KeyValuePair.Create("access_token", token)]),
+        };
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        using var response = await Server.Http.SendAsync(request);
+
+        await AssertChallengeAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
     public async Task UserInfo_WithAnIdToken_IsInvalidToken()
     {
         var tokens = await CodeFlow.TokensAsync(Server, "openid");

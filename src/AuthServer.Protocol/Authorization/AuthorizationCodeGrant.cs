@@ -85,7 +85,8 @@ public sealed class AuthorizationCodeGrant(
 
         // 3. The tokens, all in the code's family.
         var audiences = code.Audiences.Count > 0 ? code.Audiences : [settings.UserInfoAudience];
-        var access = new GrantedAccess(code.Scopes, audiences, await AlgorithmForAsync(audiences, cancellationToken));
+        var catalog = await resources.GetCatalogAsync(cancellationToken);
+        var access = new GrantedAccess(code.Scopes, audiences, catalog.SigningAlgorithmFor(audiences));
         var accessToken = await issuer.IssueAsync(client, code.Subject, access, Name, code.FamilyId, cancellationToken);
         var idToken = code.Scopes.Contains(IdentityScopes.OpenId)
             ? idTokens.Write(new IdTokenContent(user, client, code.Scopes, code.AuthTime, code.Amr, code.Nonce, code.SessionId, accessToken.Value))
@@ -101,13 +102,6 @@ public sealed class AuthorizationCodeGrant(
             IdToken = idToken,
             RefreshToken = refreshToken,
         };
-    }
-
-    private async Task<string> AlgorithmForAsync(IReadOnlyList<string> audiences, CancellationToken cancellationToken)
-    {
-        var catalog = await resources.GetCatalogAsync(cancellationToken);
-        return audiences.Select(a => catalog.Apis.GetValueOrDefault(a)?.SigningAlgorithm).OfType<string>().FirstOrDefault()
-            ?? SigningAlgorithms.Default;
     }
 
     private static OAuthException InvalidGrant(string detail) =>

@@ -34,10 +34,6 @@ public sealed record AuthorizationRequest
     public IReadOnlySet<string> Prompt { get; init; } = new HashSet<string>();
 
     public TimeSpan? MaxAge { get; init; }
-
-    public string? LoginHint { get; init; }
-
-    public bool IsOpenIdRequest => Scopes.Contains(IdentityScopes.OpenId);
 }
 
 /// <summary>

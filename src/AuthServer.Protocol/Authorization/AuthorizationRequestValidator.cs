@@ -128,7 +128,6 @@ public sealed class AuthorizationRequestValidator(IClientStore clients, IResourc
             CodeChallenge = challenge,
             Prompt = prompt,
             MaxAge = maxAge,
-            LoginHint = p.Get("login_hint"),
         };
     }
 

@@ -92,9 +92,7 @@ public sealed class RefreshTokenGrant(
     private async Task<TokenResponse> RespondAsync(
         Client client, TokenRecord record, List<string> scopes, string successor, CancellationToken cancellationToken)
     {
-        var catalog = await resources.GetCatalogAsync(cancellationToken);
-        var algorithm = record.Audiences.Select(a => catalog.Apis.GetValueOrDefault(a)?.SigningAlgorithm).OfType<string>().FirstOrDefault()
-            ?? Keys.SigningAlgorithms.Default;
+        var algorithm = (await resources.GetCatalogAsync(cancellationToken)).SigningAlgorithmFor(record.Audiences);
         var accessScopes = scopes.Where(s => s != Authorization.IdentityScopes.OfflineAccess).ToList();
         var access = await issuer.IssueAsync(client, record.Subject, new GrantedAccess(accessScopes, record.Audiences, algorithm),
             Name, record.FamilyId, cancellationToken);

@@ -24,6 +24,11 @@ public sealed class ResourceCatalog
     public IReadOnlyDictionary<string, ApiResource> Apis { get; }
 
     public IReadOnlyDictionary<string, ScopeDefinition> Scopes { get; }
+
+    /// <summary>The algorithm the first known API among <paramref name="audiences"/> accepts, or the default one.</summary>
+    public string SigningAlgorithmFor(IEnumerable<string> audiences) =>
+        audiences.Select(a => Apis.GetValueOrDefault(a)?.SigningAlgorithm).OfType<string>().FirstOrDefault()
+        ?? Keys.SigningAlgorithms.Default;
 }
 
 public interface IResourceStore

@@ -4,6 +4,7 @@ using AuthServer.Endpoints;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Authorization;
 using AuthServer.Protocol.Errors;
+using Microsoft.Extensions.Primitives;
 
 namespace AuthServer.Authorization;
 
@@ -44,10 +45,10 @@ public sealed class AuthorizationResponses(ProtocolSettings settings)
     /// The authorization request as a URL on this server, with one prompt value removed, and, after a sign-in, without
     /// max_age: the new sign-in satisfies it, and max_age=0 would otherwise send the browser round for ever.
     /// </summary>
-    public static string ReturnUrl(IEnumerable<KeyValuePair<string, string>> parameters, string withoutPrompt)
+    public static string ReturnUrl(IEnumerable<KeyValuePair<string, StringValues>> parameters, string withoutPrompt)
     {
         var pairs = new List<string>();
-        foreach (var (name, value) in parameters)
+        foreach (var (name, value) in parameters.SelectMany(p => p.Value.Select(v => (p.Key, Value: v ?? ""))))
         {
             if (name == "max_age" && withoutPrompt == "login")
             {

@@ -8,6 +8,7 @@ using AuthServer.Protocol.Errors;
 using AuthServer.Protocol.Requests;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.Primitives;
 
 namespace AuthServer.Endpoints;
 
@@ -21,14 +22,12 @@ public static class AuthorizeEndpoint
         IConsentStore consents, AuthServerOptions options, IAuditSink audit, TimeProvider time)
     {
         AuthorizationRequest request;
-        List<KeyValuePair<string, string>> raw = [];
+        IEnumerable<KeyValuePair<string, StringValues>> raw = [];
         try
         {
             // 1. The request, checked: errors before the redirect URI is trusted go to a page, after it to the client.
-            raw = await ReadParametersAsync(http);
-            request = await validator.ValidateAsync(
-                ProtocolParameters.Parse(raw.GroupBy(p => p.Key).Select(g => KeyValuePair.Create(g.Key, (IReadOnlyList<string>)g.Select(p => p.Value).ToList()))),
-                http.RequestAborted);
+            raw = HttpMethods.IsPost(http.Request.Method) ? await ProtocolForm.ReadRawAsync(http.Request) : http.Request.Query;
+            request = await validator.ValidateAsync(ProtocolForm.Parse(raw), http.RequestAborted);
         }
         catch (AuthorizationPageException e)
         {
@@ -102,16 +101,4 @@ public static class AuthorizeEndpoint
 
     private static AuthorizationRedirectException Error(AuthorizationRequest request, OAuthErrorCode code, string description) =>
         new(code, description, request.RedirectUri, request.ResponseMode, request.State);
-
-    /// <summary>The parameters from the query (GET) or the form body (POST), in order, repeats kept (the parser refuses them).</summary>
-    private static async Task<List<KeyValuePair<string, string>>> ReadParametersAsync(HttpContext http)
-    {
-        if (!HttpMethods.IsPost(http.Request.Method))
-        {
-            return http.Request.Query.SelectMany(q => q.Value.Select(v => KeyValuePair.Create(q.Key, v ?? ""))).ToList();
-        }
-
-        var form = await ProtocolForm.ReadRawAsync(http.Request);
-        return form.SelectMany(f => f.Value.Select(v => KeyValuePair.Create(f.Key, v ?? ""))).ToList();
-    }
 }

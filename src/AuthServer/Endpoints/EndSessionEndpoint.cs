@@ -32,7 +32,7 @@ public static class EndSessionEndpoint
         {
             p = HttpMethods.IsPost(http.Request.Method)
                 ? await ProtocolForm.ReadAsync(http.Request)
-                : ProtocolParameters.Parse(http.Request.Query.Select(q => KeyValuePair.Create(q.Key, (IReadOnlyList<string>)q.Value.Select(v => v ?? "").ToList())));
+                : ProtocolForm.Parse(http.Request.Query);
         }
         catch (OAuthException e)
         {

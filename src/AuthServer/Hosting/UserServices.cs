@@ -7,8 +7,6 @@ namespace AuthServer.Hosting;
 /// <summary>ASP.NET Core Identity with the password and lockout policy from configuration.</summary>
 public static class UserServices
 {
-    public const string AdminRole = "admin";
-
     public static IdentityBuilder AddAuthServerUsers(this IServiceCollection services, UsersOptions users) =>
         services.AddAuthServerIdentity(o =>
         {

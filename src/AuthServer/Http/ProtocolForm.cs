@@ -2,6 +2,8 @@ using AuthServer.Protocol.Errors;
 using AuthServer.Protocol.Requests;
 using Microsoft.Net.Http.Headers;
 
+using Microsoft.Extensions.Primitives;
+
 namespace AuthServer.Http;
 
 /// <summary>Reads a protocol request body: application/x-www-form-urlencoded only (RFC 6749 §3.2, RFC 7662 §2.1, RFC 7009 §2.1).</summary>
@@ -9,9 +11,12 @@ public static class ProtocolForm
 {
     public static async Task<ProtocolParameters> ReadAsync(HttpRequest request)
     {
-        var form = await ReadRawAsync(request);
-        return ProtocolParameters.Parse(form.Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)p.Value.ToArray()!)));
+        return Parse(await ReadRawAsync(request));
     }
+
+    /// <summary>A query, a form, or a parsed query string as protocol parameters (repeats are refused by the parser).</summary>
+    public static ProtocolParameters Parse(IEnumerable<KeyValuePair<string, StringValues>> pairs) =>
+        ProtocolParameters.Parse(pairs.Select(p => KeyValuePair.Create(p.Key, (IReadOnlyList<string>)p.Value.Select(v => v ?? "").ToArray())));
 
     /// <summary>The form as sent, after the content-type and encoding checks.</summary>
     public static async Task<IFormCollection> ReadRawAsync(HttpRequest request)

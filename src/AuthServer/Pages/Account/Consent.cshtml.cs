@@ -1,5 +1,6 @@
 using System.Security.Claims;
 using AuthServer.Authorization;
+using AuthServer.Http;
 using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Authorization;
 using AuthServer.Protocol.Errors;
@@ -102,9 +103,7 @@ public sealed class ConsentModel(
         try
         {
             var query = QueryHelpers.ParseQuery(ReturnUrl[ReturnUrl.IndexOf('?', StringComparison.Ordinal)..]);
-            return await validator.ValidateAsync(
-                ProtocolParameters.Parse(query.Select(q => KeyValuePair.Create(q.Key, (IReadOnlyList<string>)q.Value.Select(v => v ?? "").ToList()))),
-                HttpContext.RequestAborted);
+            return await validator.ValidateAsync(ProtocolForm.Parse(query), HttpContext.RequestAborted);
         }
         catch (Exception e) when (e is AuthorizationPageException or AuthorizationRedirectException or OAuthException)
         {
