@@ -45,7 +45,9 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
     {
         try
         {
-            await page.WaitForURLAsync(url, new PageWaitForURLOptions { Timeout = 15_000 });
+            // Commit, not load: the steps after this wait for the elements they use, and a page's load event can
+            // lag behind its content on a busy machine (seen once: the page was there, the wait timed out).
+            await page.WaitForURLAsync(url, new PageWaitForURLOptions { Timeout = 15_000, WaitUntil = WaitUntilState.Commit });
         }
         catch (TimeoutException)
         {
@@ -81,7 +83,7 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
         await page.FillAsync("#password", CodeFlow.Password);
         await page.ClickAsync("button[type=submit]");
         await ArriveAsync(page, Server.Issuer + "/");
-        Assert.Contains($"Signed in as {user}", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await page.Locator("main").GetByText($"Signed in as {user}").WaitForAsync();
 
         // Enrol an authenticator: the QR code renders, the key is there to type, ten recovery codes come once.
         await page.GotoAsync(Server.Issuer + "/account/mfa");
@@ -108,7 +110,7 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
         await page.FillAsync("#code", TotpNow(key));
         await page.ClickAsync("button[type=submit]");
         await ArriveAsync(page, "**/account/consent?**");
-        Assert.Contains("See your name and username", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await page.Locator("main").GetByText("See your name and username").WaitForAsync();
         await page.ClickAsync("button[value=allow]");
         await ArriveAsync(page, Callback + "?**");
 
