@@ -19,6 +19,8 @@ public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> op
     public DbSet<Entities.AuditEventEntity> AuditEvents => Set<Entities.AuditEventEntity>();
     public DbSet<Entities.AuthorizationCodeEntity> AuthorizationCodes => Set<Entities.AuthorizationCodeEntity>();
     public DbSet<Entities.ConsentEntity> Consents => Set<Entities.ConsentEntity>();
+    public DbSet<Entities.ClaimTypeEntity> ClaimTypes => Set<Entities.ClaimTypeEntity>();
+    public DbSet<Entities.ClientClaimEntity> ClientClaims => Set<Entities.ClientClaimEntity>();
 
     /// <summary>
     /// Fixed, so the model (and with it the migrations) never depends on how Identity was configured in the

@@ -10,6 +10,7 @@ using AuthServer.Http;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Authorization;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Grants;
 using AuthServer.Protocol.Introspection;
@@ -132,10 +133,12 @@ public static class AuthServerApp
         services.AddSingleton<TokenLocator>();
         services.AddSingleton<AccessTokenIssuer>();
         services.AddSingleton<TokenIntrospector>();
+        services.AddSingleton<IntrospectionResponse>();
         services.AddSingleton<TokenRevoker>();
         services.AddSingleton<IGrantHandler, ClientCredentialsGrant>();
         services.AddSingleton<IGrantHandler, AuthorizationCodeGrant>();
         services.AddSingleton<IGrantHandler, RefreshTokenGrant>();
+        services.AddSingleton<IGrantHandler, TokenExchangeGrant>();
         services.AddSingleton<RefreshTokens>();
         services.AddSingleton<IdTokenWriter>();
         services.AddSingleton<IAuthorizationCodeStore, AuthorizationCodeStore>();
@@ -143,6 +146,8 @@ public static class AuthServerApp
         services.AddSingleton<AuthorizationRequestValidator>();
         services.AddSingleton<AuthorizationResponses>();
         services.AddSingleton<IUserDirectory, UserDirectory>();
+        services.AddSingleton<IUserClaimStore, UserClaimStore>();
+        services.AddSingleton<ClaimsService>();
         services.AddSingleton<IConsentStore, ConsentStore>();
         services.AddSingleton<GrantHandlers>();
         services.AddSingleton<MetadataEndpoints>();
@@ -206,6 +211,7 @@ public static class AuthServerApp
         app.MapGet(MetadataEndpoints.JwksPath, metadata.WriteJwksAsync);
         app.MapPost(TokenEndpoint.Path, TokenEndpoint.HandleAsync);
         app.MapPost(IntrospectionEndpoint.Path, IntrospectionEndpoint.HandleAsync);
+        app.MapGet(PhantomTokenEndpoint.Path, PhantomTokenEndpoint.HandleAsync);
         app.MapPost(RevocationEndpoint.Path, RevocationEndpoint.HandleAsync);
     }
 }

@@ -24,6 +24,18 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<ClientEntit
         b.Property(c => c.RefreshTokenLifetimeSeconds).HasDefaultValue(30 * 86_400);
         b.Property(c => c.RefreshTokenIdleSeconds).HasDefaultValue(14 * 86_400);
         b.HasMany(c => c.Secrets).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
+        b.HasMany(c => c.Claims).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
+    }
+}
+
+internal sealed class ClientClaimConfiguration : IEntityTypeConfiguration<ClientClaimEntity>
+{
+    public void Configure(EntityTypeBuilder<ClientClaimEntity> b)
+    {
+        b.ToTable("client_claims");
+        b.HasKey(c => c.Id);
+        b.Property(c => c.Type).HasMaxLength(200).IsRequired();
+        b.Property(c => c.Value).HasMaxLength(4000).IsRequired();
     }
 }
 

@@ -27,9 +27,35 @@ public sealed class ClientEntity
     public int RefreshTokenLifetimeSeconds { get; set; } = 30 * 86_400;
     public int RefreshTokenIdleSeconds { get; set; } = 14 * 86_400;
 
+    // Claims store and token exchange (migration 0007).
+    /// <summary>The token exchange policy as JSON (see ClientStore), or null: the client may not exchange tokens.</summary>
+    public string? TokenExchange { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public List<ClientSecretEntity> Secrets { get; set; } = [];
+    public List<ClientClaimEntity> Claims { get; set; } = [];
+}
+
+/// <summary>One claim value held for a client (released into its client_credentials tokens).</summary>
+public sealed class ClientClaimEntity
+{
+    public long Id { get; set; }
+    public long ClientId { get; set; }
+    public string Type { get; set; } = "";
+    public string Value { get; set; } = "";
+}
+
+/// <summary>A claim type of the central claims store.</summary>
+public sealed class ClaimTypeEntity
+{
+    public long Id { get; set; }
+    public string Name { get; set; } = "";
+    public string? Description { get; set; }
+    public string ValueType { get; set; } = "string";
+    public bool Sensitive { get; set; }
+    public DateTimeOffset CreatedAt { get; set; }
+    public DateTimeOffset UpdatedAt { get; set; }
 }
 
 public sealed class ClientSecretEntity
@@ -48,6 +74,7 @@ public sealed class ApiEntity
     public List<string> Scopes { get; set; } = [];
     public string SigningAlgorithm { get; set; } = "ES256";
     public bool Enabled { get; set; } = true;
+    public bool Internal { get; set; }
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
@@ -57,6 +84,10 @@ public sealed class ScopeEntity
     public long Id { get; set; }
     public string Name { get; set; } = "";
     public string? Description { get; set; }
+
+    /// <summary>The claim types the scope releases (migration 0007, so nullable for existing rows).</summary>
+    public List<string>? Claims { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
 }
@@ -83,6 +114,9 @@ public sealed class TokenEntity
     public long? ConsumedAt { get; set; }
     public string? SuccessorId { get; set; }
     public long? AbsoluteExpiresAt { get; set; }
+
+    /// <summary>Access tokens: the store's claims and act, as JSON (migration 0007); null for most tokens.</summary>
+    public string? Claims { get; set; }
 }
 
 public sealed class SigningKeyEntity

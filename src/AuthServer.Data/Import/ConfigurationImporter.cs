@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AuthServer.Data.Entities;
+using AuthServer.Data.Stores;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Secrets;
 using Microsoft.EntityFrameworkCore;
 
@@ -43,9 +45,19 @@ public sealed class ConfigurationImporter(
         await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
         var scopes = await db.Scopes.ToDictionaryAsync(s => s.Name, StringComparer.Ordinal, cancellationToken);
         var apis = await db.Apis.ToDictionaryAsync(a => a.Name, StringComparer.Ordinal, cancellationToken);
+        var claimTypes = await db.ClaimTypes.ToDictionaryAsync(t => t.Name, StringComparer.Ordinal, cancellationToken);
+
+        var known = StandardClaims.Types.ToDictionary(t => t.Name, t => t.ValueType, StringComparer.Ordinal);
+        foreach (var t in claimTypes.Values)
+        {
+            known[t.Name] = ClaimValueTypes.Parse(t.ValueType) ?? ClaimValueType.String;
+        }
 
         var errors = new ImportValidator(supportedGrantTypes.ToHashSet(StringComparer.Ordinal),
-            scopes.Keys.ToHashSet(StringComparer.Ordinal), apis.Keys.ToHashSet(StringComparer.Ordinal), users ?? ImportUsersPolicy.Refused).Validate(doc);
+            scopes.Keys.ToHashSet(StringComparer.Ordinal), apis.Keys.ToHashSet(StringComparer.Ordinal), users ?? ImportUsersPolicy.Refused)
+        {
+            KnownClaimTypes = known,
+        }.Validate(doc);
         if (errors.Count > 0)
         {
             return new ImportResult(errors, [], []);
@@ -54,10 +66,26 @@ public sealed class ConfigurationImporter(
         var now = time.GetUtcNow();
         var changes = new List<string>();
         var generated = new List<(string, string)>();
+        foreach (var t in doc.ClaimTypes ?? [])
+        {
+            var entity = claimTypes.GetValueOrDefault(t!.Name!) ?? Track(db, new ClaimTypeEntity { Name = t.Name!, CreatedAt = now });
+            entity.Description = t.Description;
+            entity.ValueType = t.ValueType ?? "string";
+            entity.Sensitive = t.Sensitive ?? false;
+            claimTypes[entity.Name] = entity;
+            Report(db, entity, $"claim type '{t.Name}'", changes, now);
+        }
+
         foreach (var s in doc.Scopes ?? [])
         {
             var entity = scopes.GetValueOrDefault(s!.Name!) ?? Track(db, new ScopeEntity { Name = s.Name!, CreatedAt = now });
             entity.Description = s.Description;
+            var released = Distinct(s.Claims);
+            if (!(entity.Claims ?? []).SequenceEqual(released))
+            {
+                entity.Claims = released;
+            }
+
             Report(db, entity, $"scope '{s.Name}'", changes, now);
         }
 
@@ -68,12 +96,19 @@ public sealed class ConfigurationImporter(
             entity.Scopes = Distinct(a.Scopes);
             entity.SigningAlgorithm = a.SigningAlgorithm ?? "ES256";
             entity.Enabled = a.Enabled ?? true;
+            entity.Internal = a.Internal ?? false;
             Report(db, entity, $"API '{a.Name}'", changes, now);
+        }
+
+        var types = known.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal);
+        foreach (var t in claimTypes.Values)
+        {
+            types[t.Name] = ClaimValueTypes.Parse(t.ValueType) ?? ClaimValueType.String;
         }
 
         foreach (var c in doc.Clients ?? [])
         {
-            await ImportClientAsync(db, c!, now, changes, generated, cancellationToken);
+            await ImportClientAsync(db, c!, types, now, changes, generated, cancellationToken);
         }
 
         foreach (var u in doc.Users ?? [])
@@ -81,15 +116,31 @@ public sealed class ConfigurationImporter(
             await ImportUserAsync(db, u!, now, changes, cancellationToken);
         }
 
+        var userClaims = (doc.Users ?? []).Where(u => u!.Claims is not null).Select(u => new UserClaimsImport(u!.UserName, u.Claims))
+            .Concat((doc.UserClaims ?? []).OfType<UserClaimsImport>());
+        var missing = new List<ImportError>();
+        foreach (var u in userClaims)
+        {
+            if (!await UserClaimsImporter.ApplyAsync(db, u, types, changes, cancellationToken))
+            {
+                missing.Add(new ImportError("$.userClaims", $"names no user '{u.UserName}'; create the user first (`authserver users add`)"));
+            }
+        }
+
+        if (missing.Count > 0)
+        {
+            return new ImportResult(missing, [], []);
+        }
+
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return new ImportResult([], changes, generated);
     }
 
-    private static async Task ImportClientAsync(AuthServerDbContext db, ClientImport c, DateTimeOffset now,
-        List<string> changes, List<(string, string)> generated, CancellationToken ct)
+    private static async Task ImportClientAsync(AuthServerDbContext db, ClientImport c, IReadOnlyDictionary<string, ClaimValueType> types,
+        DateTimeOffset now, List<string> changes, List<(string, string)> generated, CancellationToken ct)
     {
-        var entity = await db.Clients.Include(x => x.Secrets).FirstOrDefaultAsync(x => x.ClientId == c.ClientId, ct)
+        var entity = await db.Clients.Include(x => x.Secrets).Include(x => x.Claims).FirstOrDefaultAsync(x => x.ClientId == c.ClientId, ct)
             ?? Track(db, new ClientEntity { ClientId = c.ClientId!, CreatedAt = now });
         entity.DisplayName = c.DisplayName;
         entity.Type = c.Type ?? "confidential";
@@ -109,6 +160,11 @@ public sealed class ConfigurationImporter(
         entity.IdTokenSigningAlgorithm = c.IdTokenSigningAlgorithm ?? "RS256";
         entity.RefreshTokenLifetimeSeconds = c.RefreshTokenLifetimeSeconds ?? 30 * 86_400;
         entity.RefreshTokenIdleSeconds = c.RefreshTokenIdleSeconds ?? 14 * 86_400;
+        var exchange = c.TokenExchange is not { } x ? null : TokenExchangeJson.Write(Distinct(x.Audiences), Distinct(x.SubjectAudiences),
+            x.Delegation ?? false, x.Impersonation ?? false, x.IdTokenSubject ?? false, x.MaxLifetimeSeconds ?? 300);
+        entity.TokenExchange = exchange;
+        var claimsChanged = UserClaimsImporter.Replace(entity.Claims, c.Claims, types,
+            (type, value) => new ClientClaimEntity { Type = type, Value = value }, e => (e.Type, e.Value));
 
         var secretChanged = false;
         string? wantedHash = c.Secret?.Value is { } value ? SecretHasher.Hash(value) : c.Secret?.Hash;
@@ -133,7 +189,7 @@ public sealed class ConfigurationImporter(
             secretChanged = true;
         }
 
-        Report(db, entity, $"client '{c.ClientId}'", changes, now, secretChanged);
+        Report(db, entity, $"client '{c.ClientId}'", changes, now, secretChanged || claimsChanged);
     }
 
     /// <summary>

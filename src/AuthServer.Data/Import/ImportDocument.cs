@@ -7,19 +7,42 @@ public sealed record ImportDocument(
     List<ScopeImport?>? Scopes,
     List<ApiImport?>? Apis,
     List<ClientImport?>? Clients,
-    List<UserImport?>? Users = null);
+    List<UserImport?>? Users = null,
+    List<ClaimTypeImport?>? ClaimTypes = null,
+    List<UserClaimsImport?>? UserClaims = null);
+
+/// <summary>A claim type of the claims store. valueType: string (default), boolean, integer or json.</summary>
+public sealed record ClaimTypeImport(string? Name, string? Description, string? ValueType, bool? Sensitive);
+
+/// <summary>
+/// The claim values of an existing user, by user name: they replace the user's stored values. Claim values are
+/// a map from claim type to one value or an array of values; booleans and numbers may be written as JSON ones.
+/// </summary>
+public sealed record UserClaimsImport(string? UserName, Dictionary<string, System.Text.Json.JsonElement>? Claims);
+
+/// <summary>Token exchange (RFC 8693) rules of a client; see TokenExchangePolicy.</summary>
+public sealed record TokenExchangeImport(
+    List<string?>? Audiences,
+    List<string?>? SubjectAudiences,
+    bool? Delegation,
+    bool? Impersonation,
+    bool? IdTokenSubject,
+    int? MaxLifetimeSeconds);
 
 /// <summary>A test user: accepted only when the import is told it runs in development.</summary>
-public sealed record UserImport(string? UserName, string? Password, string? Email, List<string?>? Roles);
+public sealed record UserImport(
+    string? UserName, string? Password, string? Email, List<string?>? Roles, Dictionary<string, System.Text.Json.JsonElement>? Claims = null);
 
-public sealed record ScopeImport(string? Name, string? Description);
+/// <param name="Claims">The claim types the scope releases.</param>
+public sealed record ScopeImport(string? Name, string? Description, List<string?>? Claims = null);
 
 public sealed record ApiImport(
     string? Name,
     string? DisplayName,
     List<string?>? Scopes,
     string? SigningAlgorithm,
-    bool? Enabled);
+    bool? Enabled,
+    bool? Internal = null);
 
 public sealed record ClientImport(
     string? ClientId,
@@ -41,7 +64,9 @@ public sealed record ClientImport(
     bool? RequireMfa = null,
     string? IdTokenSigningAlgorithm = null,
     int? RefreshTokenLifetimeSeconds = null,
-    int? RefreshTokenIdleSeconds = null);
+    int? RefreshTokenIdleSeconds = null,
+    Dictionary<string, System.Text.Json.JsonElement>? Claims = null,
+    TokenExchangeImport? TokenExchange = null);
 
 /// <summary>Exactly one of: a secret value (hashed on import), a precomputed hash, or generate=true.</summary>
 public sealed record SecretImport(string? Value, string? Hash, bool? Generate);

@@ -17,6 +17,7 @@ internal sealed partial class ImportValidator(
         // The OpenID Connect scopes are built in: clients may list them without the file defining them.
         var scopes = new HashSet<string>(knownScopes.Concat(IdentityScopes.All), StringComparer.Ordinal);
         var apis = new HashSet<string>(knownApis, StringComparer.Ordinal);
+        ValidateClaimTypes(doc.ClaimTypes);
 
         Each(doc.Scopes, "$.scopes", (s, path, seen) =>
         {
@@ -31,6 +32,7 @@ internal sealed partial class ImportValidator(
             }
 
             MaxLength(s.Description, $"{path}.description", 1000);
+            ValidateScopeClaims(s, path);
         });
 
         Each(doc.Apis, "$.apis", (a, path, seen) =>
@@ -58,6 +60,7 @@ internal sealed partial class ImportValidator(
 
         Each(doc.Clients, "$.clients", (c, path, seen) => ValidateClient(c, path, seen, scopes, apis));
         ValidateUsers(doc.Users);
+        ValidateUserClaims(doc.UserClaims);
         return _errors;
     }
 
@@ -117,6 +120,8 @@ internal sealed partial class ImportValidator(
         }
 
         ValidateSignIn(c, path, type);
+        ClaimValues(c.Claims, $"{path}.claims");
+        ValidateTokenExchange(c, path, apis);
     }
 
     private void ValidateUsers(List<UserImport?>? list)
@@ -141,6 +146,7 @@ internal sealed partial class ImportValidator(
             }
 
             MaxLength(u.Email, $"{path}.email", 256);
+            ClaimValues(u.Claims, $"{path}.claims");
             for (var i = 0; i < (u.Roles?.Count ?? 0); i++)
             {
                 if (string.IsNullOrWhiteSpace(u.Roles![i]))

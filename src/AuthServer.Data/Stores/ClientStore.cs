@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using AuthServer.Data.Entities;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Clients;
 using Microsoft.EntityFrameworkCore;
 
@@ -23,7 +24,7 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
         }
 
         await using var db = database.CreateContext();
-        var entity = await db.Clients.AsNoTracking().Include(c => c.Secrets)
+        var entity = await db.Clients.AsNoTracking().Include(c => c.Secrets).Include(c => c.Claims)
             .FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
         var client = entity is null ? null : Map(entity);
 
@@ -59,6 +60,8 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
         IdTokenSigningAlgorithm = e.IdTokenSigningAlgorithm,
         RefreshTokenLifetime = TimeSpan.FromSeconds(e.RefreshTokenLifetimeSeconds),
         RefreshTokenIdleLifetime = TimeSpan.FromSeconds(e.RefreshTokenIdleSeconds),
+        Claims = e.Claims.OrderBy(c => c.Id).Select(c => new ClaimValue(c.Type, c.Value)).ToArray(),
+        TokenExchange = TokenExchangeJson.Read(e.TokenExchange),
     };
 }
 

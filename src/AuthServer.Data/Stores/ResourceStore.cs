@@ -1,9 +1,11 @@
+using AuthServer.Data.Entities;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Resources;
 using Microsoft.EntityFrameworkCore;
 
 namespace AuthServer.Data.Stores;
 
-/// <summary>The API and scope catalog, loaded as one snapshot and cached for a bounded time.</summary>
+/// <summary>The API, scope and claim type catalog, loaded as one snapshot and cached for a bounded time.</summary>
 public sealed class ResourceStore(AuthServerDatabase database, CacheSettings cache, TimeProvider time) : IResourceStore
 {
     private readonly SemaphoreSlim _reload = new(1, 1);
@@ -29,9 +31,12 @@ public sealed class ResourceStore(AuthServerDatabase database, CacheSettings cac
             await using var db = database.CreateContext();
             var apis = await db.Apis.AsNoTracking().ToListAsync(cancellationToken);
             var scopes = await db.Scopes.AsNoTracking().ToListAsync(cancellationToken);
+            var claimTypes = await db.ClaimTypes.AsNoTracking().ToListAsync(cancellationToken);
             var catalog = new ResourceCatalog(
-                apis.Select(a => new ApiResource(a.Name, a.DisplayName, a.Scopes.ToHashSet(StringComparer.Ordinal), a.SigningAlgorithm, a.Enabled)),
-                scopes.Select(s => new ScopeDefinition(s.Name, s.Description)));
+                apis.Select(a => new ApiResource(
+                    a.Name, a.DisplayName, a.Scopes.ToHashSet(StringComparer.Ordinal), a.SigningAlgorithm, a.Enabled, a.Internal)),
+                scopes.Select(s => new ScopeDefinition(s.Name, s.Description) { Claims = s.Claims?.ToArray() ?? [] }),
+                claimTypes.Select(MapClaimType));
             _snapshot = new Snapshot(catalog, time.GetUtcNow() + cache.ResourceLifetime);
             return catalog;
         }
@@ -40,6 +45,14 @@ public sealed class ResourceStore(AuthServerDatabase database, CacheSettings cac
             _reload.Release();
         }
     }
+
+    internal static ClaimType MapClaimType(ClaimTypeEntity e) => new(e.Name, e.Description, e.ValueType switch
+    {
+        "boolean" => ClaimValueType.Boolean,
+        "integer" => ClaimValueType.Integer,
+        "json" => ClaimValueType.Json,
+        _ => ClaimValueType.String,
+    }, e.Sensitive);
 
     private sealed record Snapshot(ResourceCatalog Catalog, DateTimeOffset Until);
 }

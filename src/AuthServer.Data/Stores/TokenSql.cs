@@ -1,5 +1,6 @@
 using System.Data.Common;
 using AuthServer.Protocol.Audit;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Tokens;
 
@@ -10,7 +11,7 @@ internal static class TokenSql
 {
     public const string Columns =
         "id, jti, kind, format, client_id, subject, scopes, audiences, issued_at, expires_at, status, revoked_at, family_id, prune_after, " +
-        "consumed_at, successor_id, absolute_expires_at";
+        "consumed_at, successor_id, absolute_expires_at, claims";
 
     private static readonly string[] Parameters = Columns.Split(", ").Select(c => "@" + c).ToArray();
 
@@ -46,6 +47,7 @@ internal static class TokenSql
         command.Set("@consumed_at", t.ConsumedAt?.ToUnixTimeSeconds());
         command.Set("@successor_id", t.SuccessorId);
         command.Set("@absolute_expires_at", t.AbsoluteExpiresAt?.ToUnixTimeSeconds());
+        command.Set("@claims", t.Claims?.Serialize());
     }
 
     public static TokenRecord Read(DbDataReader r) => new()
@@ -71,6 +73,7 @@ internal static class TokenSql
         ConsumedAt = r.IsDBNull(14) ? null : DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(14)),
         SuccessorId = r.IsDBNull(15) ? null : r.GetString(15),
         AbsoluteExpiresAt = r.IsDBNull(16) ? null : DateTimeOffset.FromUnixTimeSeconds(r.GetInt64(16)),
+        Claims = r.IsDBNull(17) ? null : TokenClaims.Parse(r.GetString(17)),
     };
 
     private static string KindName(TokenKind kind) => kind switch

@@ -22,6 +22,7 @@ public sealed class AuthorizationCodeGrant(
     IUserDirectory users,
     AccessTokenIssuer issuer,
     IdTokenWriter idTokens,
+    Claims.ClaimsService claims,
     RefreshTokens refreshTokens,
     IAuditSink audit,
     ProtocolSettings settings,
@@ -87,9 +88,12 @@ public sealed class AuthorizationCodeGrant(
         var audiences = code.Audiences.Count > 0 ? code.Audiences : [settings.UserInfoAudience];
         var catalog = await resources.GetCatalogAsync(cancellationToken);
         var access = new GrantedAccess(code.Scopes, audiences, catalog.SigningAlgorithmFor(audiences));
-        var accessToken = await issuer.IssueAsync(client, code.Subject, access, Name, code.FamilyId, cancellationToken);
+        var accessToken = await issuer.IssueAsync(
+            new AccessTokenRequest(client, code.Subject, Claims.SubjectKind.User, access, Name, code.FamilyId), cancellationToken);
         var idToken = code.Scopes.Contains(IdentityScopes.OpenId)
-            ? idTokens.Write(new IdTokenContent(user, client, code.Scopes, code.AuthTime, code.Amr, code.Nonce, code.SessionId, accessToken.Value))
+            ? idTokens.Write(new IdTokenContent(user.Subject,
+                await claims.ForIdentityAsync(user.Subject, code.Scopes, includeSensitive: false, cancellationToken),
+                client, code.Scopes, code.AuthTime, code.Amr, code.Nonce, code.SessionId, accessToken.Value))
             : null;
 
         // A refresh token only when offline access was granted and the client may refresh (RFC 6749 §1.5, Core §11).

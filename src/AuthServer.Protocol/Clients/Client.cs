@@ -70,5 +70,11 @@ public sealed record Client
     /// <summary>How long a refresh token lives unused (sliding); never beyond <see cref="RefreshTokenLifetime"/>.</summary>
     public TimeSpan RefreshTokenIdleLifetime { get; init; } = TimeSpan.FromDays(14);
 
+    /// <summary>The client's own claim values, released into tokens it obtains for itself (client_credentials).</summary>
+    public IReadOnlyList<Claims.ClaimValue> Claims { get; init; } = [];
+
+    /// <summary>Token exchange (RFC 8693) rules; null means the client may not exchange tokens.</summary>
+    public TokenExchangePolicy? TokenExchange { get; init; }
+
     public bool CanIntrospect => IntrospectionApis.Count > 0;
 }

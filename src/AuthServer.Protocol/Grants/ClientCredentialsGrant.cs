@@ -25,7 +25,8 @@ public sealed class ClientCredentialsGrant(IResourceStore resources, AccessToken
         var access = ScopePolicy.Resolve(client, parameters.Get("scope"), parameters.GetAll("resource"), catalog);
 
         // RFC 9068 §2.2: a token a client obtains for itself has the client as its subject.
-        var token = await issuer.IssueAsync(client, client.ClientId, access, Name, familyId: null, cancellationToken);
+        var token = await issuer.IssueAsync(
+            new AccessTokenRequest(client, client.ClientId, Claims.SubjectKind.Client, access, Name, FamilyId: null), cancellationToken);
         return new TokenResponse(token.Value, "Bearer", token.ExpiresIn, string.Join(' ', access.Scopes));
     }
 }

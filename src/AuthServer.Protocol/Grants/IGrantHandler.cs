@@ -10,6 +10,9 @@ public sealed record TokenResponse(string AccessToken, string TokenType, int Exp
     public string? IdToken { get; init; }
 
     public string? RefreshToken { get; init; }
+
+    /// <summary>RFC 8693 §2.2.1: the type of the token a token exchange issued.</summary>
+    public string? IssuedTokenType { get; init; }
 }
 
 /// <summary>One grant type. The token endpoint and discovery read the same list of registered handlers.</summary>

@@ -94,8 +94,9 @@ public sealed class RefreshTokenGrant(
     {
         var algorithm = (await resources.GetCatalogAsync(cancellationToken)).SigningAlgorithmFor(record.Audiences);
         var accessScopes = scopes.Where(s => s != Authorization.IdentityScopes.OfflineAccess).ToList();
-        var access = await issuer.IssueAsync(client, record.Subject, new GrantedAccess(accessScopes, record.Audiences, algorithm),
-            Name, record.FamilyId, cancellationToken);
+        var grantedAccess = new GrantedAccess(accessScopes, record.Audiences, algorithm);
+        var access = await issuer.IssueAsync(
+            new AccessTokenRequest(client, record.Subject, Claims.SubjectKind.User, grantedAccess, Name, record.FamilyId), cancellationToken);
         return new TokenResponse(access.Value, "Bearer", access.ExpiresIn, string.Join(' ', scopes)) { RefreshToken = successor };
     }
 

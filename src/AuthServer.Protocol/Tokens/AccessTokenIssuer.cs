@@ -1,4 +1,6 @@
+using System.Text.Json;
 using AuthServer.Protocol.Audit;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Grants;
 
@@ -6,35 +8,52 @@ namespace AuthServer.Protocol.Tokens;
 
 public sealed record IssuedAccessToken(string Value, TokenRecord Record, int ExpiresIn);
 
-/// <summary>Issues an access token in the client's format and stores it before returning it.</summary>
-public sealed class AccessTokenIssuer(ITokenStore store, JwtAccessTokenWriter jwtWriter, IAuditSink audit, TimeProvider time)
+/// <summary>What a grant asks the issuer for. Format and lifetime default to the client's.</summary>
+public sealed record AccessTokenRequest(
+    Client Client, string Subject, SubjectKind SubjectKind, GrantedAccess Access, string GrantType, string? FamilyId)
 {
-    public async Task<IssuedAccessToken> IssueAsync(
-        Client client, string subject, GrantedAccess access, string grantType, string? familyId, CancellationToken cancellationToken)
+    /// <summary>RFC 8693 §4.1: the actor of a delegated token.</summary>
+    public JsonElement? Act { get; init; }
+
+    public AccessTokenFormat? Format { get; init; }
+
+    public TimeSpan? Lifetime { get; init; }
+}
+
+/// <summary>Issues an access token in the client's format, with the claims store's claims, and stores it before returning it.</summary>
+public sealed class AccessTokenIssuer(
+    ITokenStore store, JwtAccessTokenWriter jwtWriter, ClaimsService claims, IAuditSink audit, TimeProvider time)
+{
+    public async Task<IssuedAccessToken> IssueAsync(AccessTokenRequest request, CancellationToken cancellationToken)
     {
+        var (client, access) = (request.Client, request.Access);
+
         // JWT NumericDate has whole seconds; the stored record uses the same instants. Identifiers take the
         // milliseconds, so tokens issued within one second still reach the indexes in order.
         var instant = time.GetUtcNow();
         var now = DateTimeOffset.FromUnixTimeSeconds(instant.ToUnixTimeSeconds());
-        var lifetimeSeconds = (int)client.AccessTokenLifetime.TotalSeconds;
+        var lifetimeSeconds = (int)(request.Lifetime ?? client.AccessTokenLifetime).TotalSeconds;
+        var format = request.Format ?? client.AccessTokenFormat;
         var jti = OpaqueHandle.NewId(instant);
         var record = new TokenRecord
         {
             Id = jti,
             Jti = jti,
-            Format = client.AccessTokenFormat,
+            Format = format,
             ClientId = client.ClientId,
-            Subject = subject,
+            Subject = request.Subject,
             Scopes = access.Scopes,
             Audiences = access.Audiences,
             IssuedAt = now,
             ExpiresAt = now.AddSeconds(lifetimeSeconds),
             // A token issued on its own (client_credentials) is a family of one.
-            FamilyId = familyId ?? jti,
+            FamilyId = request.FamilyId ?? jti,
+            Claims = await claims.ForAccessTokenAsync(
+                request.SubjectKind, request.Subject, access.Scopes, access.Audiences, request.Act, cancellationToken),
         };
 
         string value;
-        if (client.AccessTokenFormat == AccessTokenFormat.Jwt)
+        if (format == AccessTokenFormat.Jwt)
         {
             value = jwtWriter.Write(record, access.SigningAlgorithm);
         }
@@ -45,9 +64,9 @@ public sealed class AccessTokenIssuer(ITokenStore store, JwtAccessTokenWriter jw
         }
 
         // Queued before the token, so it is committed with it (or earlier): no issued token goes unaudited.
-        audit.Record(new AuditEvent(now, "token.issued", "success", client.ClientId, subject,
+        audit.Record(new AuditEvent(now, "token.issued", "success", client.ClientId, request.Subject,
             Target: string.Join(' ', access.Audiences),
-            Detail: $"grant={grantType} format={record.Format.ToString().ToLowerInvariant()} jti={jti} scope={string.Join(' ', access.Scopes)}"));
+            Detail: $"grant={request.GrantType} format={format.ToString().ToLowerInvariant()} jti={jti} scope={string.Join(' ', access.Scopes)}"));
         await store.AddAsync(record, cancellationToken);
         return new IssuedAccessToken(value, record, lifetimeSeconds);
     }

@@ -3,18 +3,19 @@ using System.Buffers.Text;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using AuthServer.Protocol.Authorization;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Errors;
 using AuthServer.Protocol.Keys;
-using AuthServer.Protocol.Users;
 using Microsoft.IdentityModel.JsonWebTokens;
 
 namespace AuthServer.Protocol.Tokens;
 
 /// <summary>What an ID token states about one sign-in (OpenID Connect Core §2).</summary>
+/// <param name="Claims">The store's claims its identity scopes release, never the sensitive ones.</param>
 public sealed record IdTokenContent(
-    UserProfile User,
+    string Subject,
+    IReadOnlyList<ResolvedClaim> Claims,
     Client Client,
     IReadOnlyList<string> Scopes,
     DateTimeOffset AuthTime,
@@ -49,7 +50,7 @@ public sealed class IdTokenWriter(ProtocolSettings settings, ISigningKeyRingSour
         {
             w.WriteStartObject();
             w.WriteString("iss", settings.Issuer);
-            w.WriteString("sub", content.User.Subject);
+            w.WriteString("sub", content.Subject);
             w.WriteString("aud", content.Client.ClientId);
             w.WriteString("azp", content.Client.ClientId);
             w.WriteNumber("exp", (now + Lifetime).ToUnixTimeSeconds());
@@ -76,18 +77,7 @@ public sealed class IdTokenWriter(ProtocolSettings settings, ISigningKeyRingSour
                 w.WriteString("sid", content.SessionId);
             }
 
-            if (content.Scopes.Contains(IdentityScopes.Profile))
-            {
-                w.WriteString("preferred_username", content.User.UserName);
-                w.WriteString("name", content.User.UserName);
-            }
-
-            if (content.Scopes.Contains(IdentityScopes.Email) && content.User.Email is not null)
-            {
-                w.WriteString("email", content.User.Email);
-                w.WriteBoolean("email_verified", content.User.EmailVerified);
-            }
-
+            ClaimsResolver.WriteMembers(w, content.Claims.Where(c => !c.Type.Sensitive));
             w.WriteEndObject();
         }
 

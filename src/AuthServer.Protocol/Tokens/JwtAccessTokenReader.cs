@@ -34,6 +34,18 @@ public sealed class JwtAccessTokenReader(ProtocolSettings settings, ISigningKeyR
             : null;
     }
 
+    /// <summary>A current (unexpired) ID token this server issued: its subject, audience and expiry, or null.</summary>
+    public async ValueTask<(string Subject, string Audience, DateTimeOffset ExpiresAt)?> ValidateIdTokenAsync(string token)
+    {
+        var result = await ValidateOwnAsync(token, IdTokenWriter.TokenType, checkLifetime: true);
+        return result is not null
+            && result.Claims.TryGetValue("sub", out var sub) && sub is string subject
+            && result.Claims.TryGetValue("aud", out var aud) && aud is string audience
+            && result.SecurityToken is JsonWebToken jwt
+            ? (subject, audience, new DateTimeOffset(jwt.ValidTo, TimeSpan.Zero))
+            : null;
+    }
+
     private async ValueTask<TokenValidationResult?> ValidateOwnAsync(string token, string type, bool checkLifetime)
     {
         if (token.Length > 8192 || !LooksLikeJwt(token))
@@ -76,7 +88,8 @@ public sealed class JwtAccessTokenReader(ProtocolSettings settings, ISigningKeyR
         if (checkLifetime)
         {
             parameters.LifetimeValidator = (notBefore, expires, _, _) =>
-                notBefore is { } nbf && expires is { } exp && nbf <= now && now < exp;
+                // ID tokens carry no nbf (OpenID Connect Core §2); our access tokens always do.
+                (notBefore is null || notBefore <= now) && expires is { } exp && now < exp;
         }
 
         var result = await Handler.ValidateTokenAsync(jwt, parameters);

@@ -41,6 +41,9 @@ public sealed class JwtAccessTokenWriter(ProtocolSettings settings, ISigningKeyR
             w.WriteString("jti", token.Jti);
             w.WriteString("client_id", token.ClientId);
             w.WriteString("scope", string.Join(' ', token.Scopes));
+
+            // RFC 9068 §2.2.3.1 allows further claims: only the claims store's, released for these audiences, and act.
+            token.Claims?.WriteMembers(w, token.Audiences);
             w.WriteEndObject();
         }
 

@@ -56,5 +56,8 @@ public sealed record TokenRecord
     /// <summary>Refresh tokens: the end of the family's absolute lifetime, which no successor outlives.</summary>
     public DateTimeOffset? AbsoluteExpiresAt { get; init; }
 
+    /// <summary>Access tokens: the store's claims and the act claim, fixed at issue; null when there are none.</summary>
+    public Claims.TokenClaims? Claims { get; init; }
+
     public bool IsActiveAt(DateTimeOffset now) => Status == TokenStatus.Active && now >= IssuedAt && now < ExpiresAt;
 }

@@ -24,6 +24,17 @@ public sealed class AuthServerOptions
     public CacheOptions Caches { get; set; } = new();
 
     public UsersOptions Users { get; set; } = new();
+
+    public GatewayOptions Gateway { get; set; } = new();
+}
+
+public sealed class GatewayOptions
+{
+    /// <summary>
+    /// How long a gateway may cache a phantom token answer (the max-age of /connect/phantom, never beyond the token's
+    /// own expiry): a revoked token is refused by the gateway at most this long after revocation.
+    /// </summary>
+    public TimeSpan PhantomCacheLifetime { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class UsersOptions

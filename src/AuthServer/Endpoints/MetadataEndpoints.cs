@@ -73,6 +73,9 @@ public sealed class MetadataEndpoints
             // Public clients (no secret) redeem codes with PKCE alone.
             Array(w, "token_endpoint_auth_methods_supported", [.. ClientAuthenticationMethods.Supported, ClientAuthenticationMethods.None]);
             Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthenticationMethods.Supported);
+
+            // RFC 9701 §7: JWT introspection responses are signed with RS256.
+            Array(w, "introspection_signing_alg_values_supported", [Protocol.Introspection.IntrospectionResponse.JwtResponseAlgorithm]);
             Array(w, "revocation_endpoint_auth_methods_supported",
                 [.. ClientAuthenticationMethods.Supported, ClientAuthenticationMethods.None]);
             w.WriteEndObject();

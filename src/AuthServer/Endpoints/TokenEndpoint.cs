@@ -31,6 +31,11 @@ public static class TokenEndpoint
         await ProtocolResults.WriteJsonAsync(http.Response, StatusCodes.Status200OK, w =>
         {
             w.WriteString("access_token", response.AccessToken);
+            if (response.IssuedTokenType is not null)
+            {
+                w.WriteString("issued_token_type", response.IssuedTokenType);
+            }
+
             w.WriteString("token_type", response.TokenType);
             w.WriteNumber("expires_in", response.ExpiresIn);
             w.WriteString("scope", response.Scope);

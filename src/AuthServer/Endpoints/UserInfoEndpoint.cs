@@ -1,6 +1,7 @@
 using System.Net.Http.Headers;
 using AuthServer.Http;
 using AuthServer.Protocol.Authorization;
+using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Tokens;
 using AuthServer.Protocol.Users;
 
@@ -14,7 +15,7 @@ public static class UserInfoEndpoint
 {
     public const string Path = "/connect/userinfo";
 
-    public static async Task HandleAsync(HttpContext http, TokenLocator tokens, IUserDirectory users, TimeProvider time)
+    public static async Task HandleAsync(HttpContext http, TokenLocator tokens, IUserDirectory users, ClaimsService claims, TimeProvider time)
     {
         // 1. The bearer token, from exactly one place.
         var (token, problem) = await ReadBearerAsync(http.Request);
@@ -51,21 +52,13 @@ public static class UserInfoEndpoint
             return;
         }
 
-        // 3. The claims its scopes release.
+        // 3. The claims store's values that its identity scopes release (Core §5.3.2), sensitive ones included:
+        // userinfo answers over a back channel to the holder of the access token.
+        var released = await claims.ForIdentityAsync(user.Subject, record.Scopes, includeSensitive: true, http.RequestAborted);
         await ProtocolResults.WriteJsonAsync(http.Response, StatusCodes.Status200OK, w =>
         {
             w.WriteString("sub", user.Subject);
-            if (record.Scopes.Contains(IdentityScopes.Profile))
-            {
-                w.WriteString("preferred_username", user.UserName);
-                w.WriteString("name", user.UserName);
-            }
-
-            if (record.Scopes.Contains(IdentityScopes.Email) && user.Email is not null)
-            {
-                w.WriteString("email", user.Email);
-                w.WriteBoolean("email_verified", user.EmailVerified);
-            }
+            ClaimsResolver.WriteMembers(w, released);
         });
     }
 
