@@ -11,7 +11,7 @@ namespace AuthServer.Cli;
 /// <summary>`authserver` with no command serves; `migrate`, `import` and `migrations script` are admin commands.</summary>
 public static class AuthServerCli
 {
-    private static readonly string[] Commands = ["migrate", "import", "migrations", "users", "--help", "-h", "-?"];
+    private static readonly string[] Commands = ["migrate", "import", "migrations", "users", "explain", "--help", "-h", "-?"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -55,6 +55,7 @@ public static class AuthServerCli
         });
         root.Subcommands.Add(new Command("migrations", "Tools for writing migrations.") { script });
         root.Subcommands.Add(UsersCommand.Build());
+        root.Subcommands.Add(ExplainCommand.Build());
         return root;
     }
 
@@ -94,7 +95,7 @@ public static class AuthServerCli
         // Test users in a file are for development machines only.
         var development = string.Equals(CliConfiguration.EnvironmentName, "Development", StringComparison.OrdinalIgnoreCase);
         var importer = new ConfigurationImporter(database, TimeProvider.System,
-            [ClientCredentialsGrant.Name, AuthorizationCodeGrant.Name, RefreshTokenGrant.Name],
+            [ClientCredentialsGrant.Name, AuthorizationCodeGrant.Name, RefreshTokenGrant.Name, TokenExchangeGrant.Name],
             new ImportUsersPolicy(development, options.Users.MinimumPasswordLength));
         var result = await importer.ImportAsync(json, ct);
         if (result.Errors.Count > 0)
