@@ -11,7 +11,6 @@ namespace AuthServer.Data.Tests;
 public sealed class UsersCommandTests(PostgresCluster cluster)
 {
     private const string GoodPassword = "correct horse battery staple";
-    private static readonly TimeSpan ProcessTimeout = TimeSpan.FromSeconds(120);
 
     [Theory]
     [InlineData(DatabaseProvider.Sqlite)]
@@ -20,7 +19,7 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
     {
         using var database = await TestDatabase.CreateAsync(provider, cluster);
 
-        var result = await RunAsync(database, ["users", "add", "alice", "--email", "alice@example.test", "--role", "admin", "--password-stdin"], GoodPassword + "\n");
+        var result = await CliRunner.RunAsync(database, ["users", "add", "alice", "--email", "alice@example.test", "--role", "admin", "--password-stdin"], GoodPassword + "\n");
 
         Assert.True(result.ExitCode == 0, result.ToString());
         Assert.Contains("Created user 'alice' with role admin.", result.StandardOutput, StringComparison.Ordinal);
@@ -48,7 +47,7 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
     {
         using var database = await TestDatabase.CreateAsync(provider, cluster);
 
-        var result = await RunAsync(database, ["users", "add", "bob", "--role", "admin", "--password-stdin"], "short pass\n");
+        var result = await CliRunner.RunAsync(database, ["users", "add", "bob", "--role", "admin", "--password-stdin"], "short pass\n");
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("at least 12 characters", result.StandardError, StringComparison.Ordinal);
@@ -62,9 +61,9 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
     public async Task UsersAdd_NameAlreadyTaken_IsRefused()
     {
         using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, cluster);
-        Assert.Equal(0, (await RunAsync(database, ["users", "add", "carol", "--password-stdin"], GoodPassword + "\n")).ExitCode);
+        Assert.Equal(0, (await CliRunner.RunAsync(database, ["users", "add", "carol", "--password-stdin"], GoodPassword + "\n")).ExitCode);
 
-        var result = await RunAsync(database, ["users", "add", "Carol", "--password-stdin"], GoodPassword + " 2\n");
+        var result = await CliRunner.RunAsync(database, ["users", "add", "Carol", "--password-stdin"], GoodPassword + " 2\n");
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("is already taken", result.StandardError, StringComparison.Ordinal);
@@ -78,7 +77,7 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
     {
         using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, cluster);
 
-        var result = await RunAsync(database, ["users", "add", "dave"], GoodPassword + "\n");
+        var result = await CliRunner.RunAsync(database, ["users", "add", "dave"], GoodPassword + "\n");
 
         Assert.True(result.ExitCode == 2, result.ToString());
         Assert.Contains("--password-stdin", result.StandardError, StringComparison.Ordinal);
@@ -90,9 +89,14 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
     public async Task ImportTestUsers_OnlyInDevelopment(string environment, int exitCode)
     {
         using var database = await TestDatabase.CreateAsync(DatabaseProvider.Sqlite, cluster);
-        var file = Path.Combine(RepositoryRoot(), "examples", "test-users.json");
+        var file = Path.Combine(CliRunner.RepositoryRoot(), "examples", "test-users.json");
 
-        var result = await RunAsync(database, ["import", file], "", environment);
+        // The test users' claims name claim types that the example configuration defines.
+        var configuration = await CliRunner.RunAsync(
+            database, ["import", Path.Combine(CliRunner.RepositoryRoot(), "examples", "authserver.json")], "");
+        Assert.True(configuration.ExitCode == 0, configuration.ToString());
+
+        var result = await CliRunner.RunAsync(database, ["import", file], "", environment);
 
         Assert.True(result.ExitCode == exitCode, result.ToString());
         using var handle = database.Open();
@@ -101,39 +105,6 @@ public sealed class UsersCommandTests(PostgresCluster cluster)
         if (exitCode != 0)
         {
             Assert.Contains("$.users: test users can only be imported in the Development environment", result.StandardError, StringComparison.Ordinal);
-        }
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "AuthServer.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("No repository above " + AppContext.BaseDirectory);
-    }
-
-    private static async Task<ChildProcessResult> RunAsync(TestDatabase database, string[] args, string standardInput, string environmentName = "Production")
-    {
-        var workingDirectory = Directory.CreateTempSubdirectory("authserver-users-").FullName;
-        try
-        {
-            var environment = new Dictionary<string, string>
-            {
-                ["AuthServer__Database__Provider"] = database.Provider.ToString(),
-                ["AuthServer__Database__ConnectionString"] = database.ConnectionString,
-                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
-                ["DOTNET_ENVIRONMENT"] = environmentName,
-            };
-            return await ChildProcess.RunAsync(AuthServerHost.StartInfo(args, environment, workingDirectory), ProcessTimeout, standardInput);
-        }
-        finally
-        {
-            Directory.Delete(workingDirectory, recursive: true);
         }
     }
 }

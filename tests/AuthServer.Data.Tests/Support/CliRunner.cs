@@ -1,0 +1,40 @@
+using AuthServer.Testing;
+
+namespace AuthServer.Data.Tests.Support;
+
+/// <summary>Runs the authserver command line as a child process against a test database.</summary>
+internal static class CliRunner
+{
+    public static string RepositoryRoot()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            if (File.Exists(Path.Combine(folder.FullName, "AuthServer.sln")))
+            {
+                return folder.FullName;
+            }
+        }
+
+        throw new InvalidOperationException("No repository above " + AppContext.BaseDirectory);
+    }
+
+    public static async Task<ChildProcessResult> RunAsync(TestDatabase database, string[] args, string standardInput, string environmentName = "Production")
+    {
+        var workingDirectory = Directory.CreateTempSubdirectory("authserver-cli-").FullName;
+        try
+        {
+            var environment = new Dictionary<string, string>
+            {
+                ["AuthServer__Database__Provider"] = database.Provider.ToString(),
+                ["AuthServer__Database__ConnectionString"] = database.ConnectionString,
+                ["ASPNETCORE_ENVIRONMENT"] = environmentName,
+                ["DOTNET_ENVIRONMENT"] = environmentName,
+            };
+            return await ChildProcess.RunAsync(AuthServerHost.StartInfo(args, environment, workingDirectory), TimeSpan.FromSeconds(120), standardInput);
+        }
+        finally
+        {
+            Directory.Delete(workingDirectory, recursive: true);
+        }
+    }
+}
