@@ -151,7 +151,9 @@ public sealed class AuthorizationRequestValidator(IClientStore clients, IResourc
         var granted = requested
             .Where(s => client.AllowedScopes.Contains(s) && (IdentityScopes.All.Contains(s) || catalog.Scopes.ContainsKey(s)))
             .ToList();
-        var apiScopes = granted.Where(s => !IdentityScopes.All.Contains(s)).ToList();
+        // Identity scopes (the built-in ones, or store scopes no API accepts) release claims to ID tokens and userinfo;
+        // the rest are API scopes and decide the access token's audiences.
+        var apiScopes = granted.Where(catalog.IsApiScope).ToList();
         if (granted.Count == 0)
         {
             throw redirect(OAuthErrorCode.InvalidScope, "None of the requested scopes is allowed for this client.", responseMode);
@@ -172,7 +174,7 @@ public sealed class AuthorizationRequestValidator(IClientStore clients, IResourc
             throw redirect(e.Code, e.Description, responseMode);
         }
 
-        var identity = granted.Where(IdentityScopes.All.Contains);
+        var identity = granted.Where(s => !catalog.IsApiScope(s));
         return ([.. identity, .. access.Scopes], access.Audiences.ToList(), access.SigningAlgorithm);
     }
 }

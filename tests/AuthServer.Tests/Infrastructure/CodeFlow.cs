@@ -18,6 +18,12 @@ public static class CodeFlow
     {
         var name = prefix + "-" + Guid.NewGuid().ToString("N")[..8];
         await server.CreateUserAsync(name, Password);
+        return await SignedInAsAsync(server, name);
+    }
+
+    /// <summary>A browser signed in as an existing user (password <see cref="Password"/>, no MFA).</summary>
+    public static async Task<PageSession> SignedInAsAsync(AuthServerHost server, string name)
+    {
         var browser = new PageSession(server);
         using var response = await browser.SubmitAsync("/account/login", ("Username", name), ("Password", Password), ("ReturnUrl", "/"));
         Assert.Equal(HttpStatusCode.Found, response.StatusCode);
