@@ -3,6 +3,7 @@
 --   BENCH_BODY    form body (sent as application/x-www-form-urlencoded)
 --   BENCH_AUTH    base64 of "client_id:secret" for HTTP Basic
 --   BENCH_EXPECT  text every good response body contains
+--   BENCH_ACCEPT  Accept header (optional: the JWT shapes of introspection)
 -- A response that is not 200 or lacks BENCH_EXPECT counts as bad. done() prints one RESULT line.
 wrk.method = os.getenv("BENCH_METHOD") or "GET"
 
@@ -15,6 +16,11 @@ end
 local auth = os.getenv("BENCH_AUTH")
 if auth and auth ~= "" then
   wrk.headers["Authorization"] = "Basic " .. auth
+end
+
+local accept = os.getenv("BENCH_ACCEPT")
+if accept and accept ~= "" then
+  wrk.headers["Accept"] = accept
 end
 
 local expect = os.getenv("BENCH_EXPECT")
