@@ -32,6 +32,23 @@ if [ ! -x /usr/bin/chromium ]; then
   apt_install chromium
 fi
 
+# Debian's nginx: the gateway tests run the recipe in deploy/nginx/ in it, each in its own nginx (own prefix, config
+# and loopback port). The package's own service (port 80, default site) is never used: it is kept from starting,
+# through policy-rc.d (Debian's switch for that; exit 101 = "action forbidden"), so a taken port 80 cannot fail the
+# install. Containers usually have such a policy already.
+if ! command -v nginx >/dev/null 2>&1 && [ ! -x /usr/sbin/nginx ]; then
+  echo "Installing nginx (the gateway tests run deploy/nginx/authserver-gateway.conf in it)..."
+  if [ -e /usr/sbin/policy-rc.d ]; then
+    apt_install nginx
+  else
+    as_root sh -c 'printf "#!/bin/sh\nexit 101\n" > /usr/sbin/policy-rc.d && chmod 755 /usr/sbin/policy-rc.d'
+    nginx_status=0
+    apt_install nginx || nginx_status=$?
+    as_root rm -f /usr/sbin/policy-rc.d
+    [ "$nginx_status" -eq 0 ] || exit "$nginx_status"
+  fi
+fi
+
 log=$(mktemp)
 trap 'rm -f "$log"' EXIT
 status=0
