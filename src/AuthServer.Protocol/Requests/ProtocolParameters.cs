@@ -7,8 +7,8 @@ namespace AuthServer.Protocol.Requests;
 /// </summary>
 public sealed class ProtocolParameters
 {
-    /// <summary>RFC 8707 §2: <c>resource</c> may be sent more than once.</summary>
-    public static readonly IReadOnlySet<string> DefaultRepeatable = new HashSet<string>(StringComparer.Ordinal) { "resource" };
+    /// <summary>RFC 8707 §2 and RFC 8693 §2.1: <c>resource</c> and <c>audience</c> may be sent more than once.</summary>
+    public static readonly IReadOnlySet<string> DefaultRepeatable = new HashSet<string>(StringComparer.Ordinal) { "resource", "audience" };
 
     private readonly Dictionary<string, string> _single;
     private readonly Dictionary<string, string[]> _repeated;
