@@ -43,7 +43,7 @@ public sealed class ImportTests : IAsyncLifetime
         var second = await ImportAsync(json);
 
         Assert.Empty(first.Errors);
-        Assert.Equal(4, first.GeneratedSecrets.Count);
+        Assert.Equal(5, first.GeneratedSecrets.Count);
         Assert.Empty(second.GeneratedSecrets);
         var (id, secret) = first.GeneratedSecrets.Single(s => s.ClientId == "partner-portal");
         Assert.Equal(43, secret.Length);
@@ -87,12 +87,17 @@ public sealed class ImportTests : IAsyncLifetime
         var importer = new ConfigurationImporter(_server.Service<AuthServerDatabase>(), _server.Time,
             _server.Service<AuthServer.Protocol.Grants.GrantHandlers>().Names, new ImportUsersPolicy(true, 12));
 
+        // The test users' claims name claim types the example configuration defines.
+        Assert.Empty((await importer.ImportAsync(
+            await File.ReadAllTextAsync(Path.Combine(RepositoryRoot(), "examples", "authserver.json")), CancellationToken.None)).Errors);
+
         var first = await importer.ImportAsync(json, CancellationToken.None);
         var second = await importer.ImportAsync(json, CancellationToken.None);
 
         Assert.Empty(first.Errors);
         Assert.Contains("created test user 'alice'", first.Changes);
         Assert.Contains("unchanged user 'alice' (its password is not reset)", second.Changes);
+        Assert.Contains("unchanged claims of user 'alice'", second.Changes);
         using var browser = new PageSession(_server);
         using var signedIn = await browser.SubmitAsync("/account/login",
             ("Username", "alice"), ("Password", "alice-test-password-not-for-production"), ("ReturnUrl", "/"));

@@ -22,7 +22,8 @@ public abstract class MetadataEndpointTests(ServerFixture fixture)
         Assert.Equal(Server.Issuer + "/connect/revoke", json.GetProperty("revocation_endpoint").GetString());
         Assert.Equal(Server.Issuer + "/.well-known/jwks.json", json.GetProperty("jwks_uri").GetString());
         Assert.Equal(Server.Issuer + "/connect/authorize", json.GetProperty("authorization_endpoint").GetString());
-        Assert.Equal(["authorization_code", "client_credentials", "refresh_token"], Strings(json, "grant_types_supported"));
+        Assert.Equal(["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
+            Strings(json, "grant_types_supported"));
         Assert.Equal(["client_secret_basic", "client_secret_post", "none"], Strings(json, "token_endpoint_auth_methods_supported"));
         Assert.Equal(["code"], Strings(json, "response_types_supported"));
         Assert.Equal(["query", "form_post"], Strings(json, "response_modes_supported"));
