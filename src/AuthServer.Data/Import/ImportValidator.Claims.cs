@@ -104,6 +104,11 @@ internal sealed partial class ImportValidator
             Error($"{path}.grantTypes", $"a tokenExchange policy needs '{TokenExchangePolicy.GrantType}' in grantTypes");
         }
 
+        if (c.Type == "public")
+        {
+            Error($"{path}.tokenExchange", "token exchange needs a confidential client: a public client cannot authenticate as an actor");
+        }
+
         if ((x.Audiences?.Count ?? 0) == 0)
         {
             Error($"{path}.tokenExchange.audiences", "must list at least one API");

@@ -1,5 +1,4 @@
 using System.Text.Json;
-using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Errors;
@@ -21,7 +20,6 @@ public sealed class TokenExchangeGrant(
     IResourceStore resources,
     IUserDirectory users,
     AccessTokenIssuer issuer,
-    IAuditSink audit,
     TimeProvider time) : IGrantHandler
 {
     public const string Name = TokenExchangePolicy.GrantType;
@@ -35,12 +33,21 @@ public sealed class TokenExchangeGrant(
 
     /// <summary>What the exchange starts from: whose token it is, what it may be narrowed from, and when it ends.</summary>
     private sealed record Subject(
-        string Id, string? Jti, IReadOnlyList<string> Scopes, DateTimeOffset ExpiresAt, string? FamilyId, JsonElement? Act);
+        string Id, string? Jti, IReadOnlyList<string> Scopes, DateTimeOffset ExpiresAt, string? FamilyId, JsonElement? Act)
+    {
+        /// <summary>A client_credentials token: its subject is the client it was issued to.</summary>
+        public bool IsClientsOwn { get; init; }
+    }
 
     public async Task<TokenResponse> HandleAsync(Client client, ProtocolParameters parameters, CancellationToken cancellationToken)
     {
-        var policy = client.TokenExchange
-            ?? throw new OAuthException(OAuthErrorCode.UnauthorizedClient, "The client is not allowed to exchange tokens.");
+        // A public client cannot prove who it is, so it can be no actor and may hold no exchange rights.
+        var policy = client.Type == ClientType.Confidential ? client.TokenExchange : null;
+        if (policy is null)
+        {
+            throw new OAuthException(OAuthErrorCode.UnauthorizedClient, "The client is not allowed to exchange tokens.");
+        }
+
         var now = time.GetUtcNow();
 
         // 1. The subject token, and the actor token of a delegation (§2.1).
@@ -71,18 +78,22 @@ public sealed class TokenExchangeGrant(
             throw InvalidGrant("the subject token expires within a second");
         }
 
-        var kind = await users.FindAsync(subject.Id, cancellationToken) is null ? SubjectKind.Client : SubjectKind.User;
+        // A client's own token has the client as subject (RFC 9068 §2.2); anyone else is looked up as a person.
+        var kind = subject.IsClientsOwn || await users.FindAsync(subject.Id, cancellationToken) is null
+            ? SubjectKind.Client
+            : SubjectKind.User;
         var access = new GrantedAccess(scopes, targets.Select(t => t.Name).ToList(), algorithms[0]);
+
+        // Audited as the token is stored (queued before it, like every issued token): no exchange goes unrecorded.
+        var mode = parameters.Get("actor_token") is null ? "impersonation" : "delegation";
         var token = await issuer.IssueAsync(new AccessTokenRequest(client, subject.Id, kind, access, Name, subject.FamilyId)
         {
             Act = act,
             Format = targets.Any(t => t.Internal) ? AccessTokenFormat.Jwt : client.AccessTokenFormat,
             Lifetime = TimeSpan.FromSeconds(Math.Floor(lifetime.TotalSeconds)),
+            AuditAction = "token.exchanged",
+            AuditDetail = $"mode={mode} subject_jti={subject.Jti ?? "id_token"}",
         }, cancellationToken);
-
-        audit.Record(new AuditEvent(now, "token.exchanged", "success", client.ClientId, subject.Id,
-            Target: string.Join(' ', access.Audiences),
-            Detail: $"mode={(parameters.Get("actor_token") is null ? "impersonation" : "delegation")} subject_jti={subject.Jti ?? "id_token"} jti={token.Record.Jti}"));
 
         // §2.2.1: no refresh token; issued_token_type says what came back.
         return new TokenResponse(token.Value, "Bearer", token.ExpiresIn, string.Join(' ', scopes)) { IssuedTokenType = AccessTokenType };
@@ -124,7 +135,10 @@ public sealed class TokenExchangeGrant(
             throw InvalidGrant($"subject token of {record.ClientId} for {string.Join(' ', record.Audiences)} is not this client's to exchange");
         }
 
-        return new Subject(record.Subject, record.Jti, record.Scopes, record.ExpiresAt, record.FamilyId, record.Claims?.Act);
+        return new Subject(record.Subject, record.Jti, record.Scopes, record.ExpiresAt, record.FamilyId, record.Claims?.Act)
+        {
+            IsClientsOwn = record.Subject == record.ClientId,
+        };
     }
 
     private async Task<JsonElement?> ReadActorAsync(

@@ -18,6 +18,12 @@ public sealed record AccessTokenRequest(
     public AccessTokenFormat? Format { get; init; }
 
     public TimeSpan? Lifetime { get; init; }
+
+    /// <summary>The audit action of the issue (token.issued unless the grant says what else it is).</summary>
+    public string AuditAction { get; init; } = "token.issued";
+
+    /// <summary>What the grant adds to the audit detail (e.g. how a token exchange was made).</summary>
+    public string? AuditDetail { get; init; }
 }
 
 /// <summary>Issues an access token in the client's format, with the claims store's claims, and stores it before returning it.</summary>
@@ -64,9 +70,10 @@ public sealed class AccessTokenIssuer(
         }
 
         // Queued before the token, so it is committed with it (or earlier): no issued token goes unaudited.
-        audit.Record(new AuditEvent(now, "token.issued", "success", client.ClientId, request.Subject,
+        var detail = $"grant={request.GrantType} format={format.ToString().ToLowerInvariant()} jti={jti} scope={string.Join(' ', access.Scopes)}";
+        audit.Record(new AuditEvent(now, request.AuditAction, "success", client.ClientId, request.Subject,
             Target: string.Join(' ', access.Audiences),
-            Detail: $"grant={request.GrantType} format={format.ToString().ToLowerInvariant()} jti={jti} scope={string.Join(' ', access.Scopes)}"));
+            Detail: request.AuditDetail is null ? detail : $"{request.AuditDetail} {detail}"));
         await store.AddAsync(record, cancellationToken);
         return new IssuedAccessToken(value, record, lifetimeSeconds);
     }
