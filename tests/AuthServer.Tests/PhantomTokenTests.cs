@@ -1,47 +1,20 @@
-using System.Buffers.Text;
 using System.Net;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using AuthServer.Tests.Infrastructure;
 using Microsoft.IdentityModel.JsonWebTokens;
-using Microsoft.IdentityModel.Tokens;
 using static AuthServer.Tests.Infrastructure.TestClients;
 
 namespace AuthServer.Tests;
 
 /// <summary>
-/// The introspection endpoint's JWT answers picked by Accept (the phantom token, RFC 9701 JWT responses) and
-/// GET /connect/phantom, the same answer shaped for a gateway's auth_request.
+/// The introspection endpoint's JWT answers picked by Accept: the phantom token (application/jwt), RFC 9701 JWT
+/// responses, and the negotiation between them and JSON. GET /connect/phantom is in <see cref="PhantomTokenEndpointTests"/>.
 /// </summary>
-public abstract class PhantomTokenTests(ServerFixture fixture)
+public abstract class PhantomTokenTests(ServerFixture fixture) : PhantomTokenTestBase(fixture)
 {
     private const string PhantomMediaType = "application/jwt";
     private const string JwtResponseMediaType = "application/token-introspection+jwt";
-
-    // Orders and Payments are both ES256, so one token can be for both and a gateway for one API sees half of it.
-    private static readonly (string Id, string Secret) TwoApis = ("phantom-two-apis", new string('t', 20) + "-secret-0123456789abcdefghij");
-    private static readonly (string Id, string Secret) InventoryOnly = ("phantom-inventory", new string('i', 20) + "-secret-0123456789abcdefghij");
-    private static readonly (string Id, string Secret) PaymentsGateway = ("phantom-payments-gateway", new string('y', 20) + "-secret-0123456789abcdefghij");
-
-    private AuthServerHost Server => fixture.Host;
-
-    private static string Json => $$"""
-    {
-      "claimTypes": [ { "name": "tenant" }, { "name": "payment_limit", "valueType": "integer" } ],
-      "scopes": [ { "name": "orders.read", "claims": ["tenant"] }, { "name": "payments.charge", "claims": ["payment_limit"] } ],
-      "clients": [
-        { "clientId": "{{TwoApis.Id}}", "secret": { "value": "{{TwoApis.Secret}}" }, "grantTypes": ["client_credentials"],
-          "allowedScopes": ["orders.read", "payments.charge"], "defaultScopes": ["orders.read", "payments.charge"],
-          "allowedApis": ["{{Orders}}", "{{Payments}}"], "accessTokenLifetimeSeconds": 600,
-          "claims": { "tenant": "acme", "payment_limit": 500 } },
-        { "clientId": "{{InventoryOnly.Id}}", "secret": { "value": "{{InventoryOnly.Secret}}" }, "grantTypes": ["client_credentials"],
-          "allowedScopes": ["inventory.read"], "defaultScopes": ["inventory.read"], "allowedApis": ["{{Inventory}}"],
-          "accessTokenLifetimeSeconds": 600 },
-        { "clientId": "{{PaymentsGateway.Id}}", "secret": { "value": "{{PaymentsGateway.Secret}}" }, "introspectionApis": ["{{Payments}}"] }
-      ]
-    }
-    """;
 
     [Fact]
     public async Task Introspect_AcceptJwt_ActiveOpaqueToken_ReturnsPhantomForTheCallersApisOnly()
@@ -110,9 +83,6 @@ public abstract class PhantomTokenTests(ServerFixture fixture)
 
         Assert.Equal(Payments, paymentsPhantom.GetProperty("aud").GetString());
     }
-
-    // A refresh token and an ID token of the same sign-in are for Orders' client, but neither is an access token.
-    public static TheoryData<string> Inactive => new() { "revoked", "expired", "garbage", "other-api", "refresh-token", "id-token" };
 
     [Theory]
     [MemberData(nameof(Inactive))]
@@ -239,161 +209,6 @@ public abstract class PhantomTokenTests(ServerFixture fixture)
         await ProtocolAssert.ErrorAsync(notAllowed, HttpStatusCode.BadRequest, "unauthorized_client");
     }
 
-    [Fact]
-    public async Task Phantom_ActiveToken_Returns200WithThePhantomHeaderCacheableFor30Seconds()
-    {
-        var token = await Server.IssueAsync(Opaque);
-        var json = await Server.IntrospectAsync(token, OrdersGateway);
-
-        using var response = await PhantomAsync(OrdersGateway, "Bearer " + token);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Empty(await response.Content.ReadAsByteArrayAsync());
-        Assert.Equal(0, response.Content.Headers.ContentLength);
-        Assert.Equal("private, max-age=30", CacheControl(response));
-        Assert.Empty(response.Headers.WwwAuthenticate);
-        var phantom = Assert.Single(response.Headers.GetValues("X-Phantom-Token"));
-        await AssertSignedAsync(phantom, "at+jwt", "ES256", Orders, lifetime: true);
-        Assert.Equal(json.GetProperty("jti").GetString(), new JsonWebToken(phantom).Id);
-        Assert.Equal(json.GetProperty("exp").GetInt64(), Payload(phantom).GetProperty("exp").GetInt64());
-    }
-
-    [Fact]
-    public async Task Phantom_TokenExpiringSooner_IsCacheableOnlyUntilItExpires()
-    {
-        var token = await Server.IssueAsync(Opaque);
-
-        Server.Time.Advance(TimeSpan.FromSeconds(590));
-        using var tenLeft = await PhantomAsync(OrdersGateway, "Bearer " + token);
-        Server.Time.Advance(TimeSpan.FromSeconds(9));
-        using var oneLeft = await PhantomAsync(OrdersGateway, "Bearer " + token);
-        Server.Time.Advance(TimeSpan.FromMilliseconds(500));
-        using var halfLeft = await PhantomAsync(OrdersGateway, "Bearer " + token);
-        Server.Time.Advance(TimeSpan.FromMilliseconds(500));
-        using var expired = await PhantomAsync(OrdersGateway, "Bearer " + token);
-
-        Assert.Equal("private, max-age=10", CacheControl(tenLeft));
-        Assert.Equal("private, max-age=1", CacheControl(oneLeft));
-        Assert.Equal(HttpStatusCode.OK, halfLeft.StatusCode);
-        Assert.Equal("no-store", CacheControl(halfLeft));
-        AssertRefused(expired, "error=\"invalid_token\"");
-    }
-
-    [Fact]
-    public async Task Phantom_WithConfiguredCacheLifetime_UsesIt()
-    {
-        var settings = Server.Settings with { ExtraArgs = [.. Server.Settings.ExtraArgs, "--AuthServer:Gateway:PhantomCacheLifetime=00:00:05"] };
-        await using var server = await AuthServerHost.StartAsync(settings, new AuthServer.Testing.FakeTimeProvider(Server.Time.GetUtcNow()));
-        var token = await server.IssueAsync(Opaque);
-
-        using var request = PhantomRequest(OrdersGateway, "Bearer " + token);
-        using var response = await server.Http.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Equal("private, max-age=5", CacheControl(response));
-    }
-
-    [Fact]
-    public async Task Phantom_WithoutForwardedToken_Returns401WithABareBearerChallenge()
-    {
-        using var response = await PhantomAsync(OrdersGateway);
-
-        AssertRefused(response, null);
-    }
-
-    [Theory]
-    [InlineData("Basic eHl6")]
-    [InlineData("Bearer")]
-    [InlineData("{token}")]
-    [InlineData("Token {token}")]
-    public async Task Phantom_ForwardedValueNotABearerToken_Returns401InvalidToken(string value)
-    {
-        var token = await Server.IssueAsync(Opaque);
-
-        using var response = await PhantomAsync(OrdersGateway, value.Replace("{token}", token, StringComparison.Ordinal));
-
-        AssertRefused(response, "error=\"invalid_token\"");
-    }
-
-    [Fact]
-    public async Task Phantom_TwoForwardedTokenHeaders_Returns401()
-    {
-        var token = await Server.IssueAsync(Opaque);
-
-        // Two header lines, which HttpClient would fold into one: written by hand.
-        using var tcp = new TcpClient();
-        await tcp.ConnectAsync(IPAddress.Loopback, Server.Port);
-        var stream = tcp.GetStream();
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(
-            $"GET /connect/phantom HTTP/1.1\r\nHost: 127.0.0.1:{Server.Port}\r\n"
-            + $"Authorization: {AuthServerHost.BasicHeader(OrdersGateway.Id, OrdersGateway.Secret)}\r\n"
-            + $"X-Access-Token: Bearer {token}\r\nX-Access-Token: Bearer {token}\r\nConnection: close\r\n\r\n"));
-        var lines = (await new StreamReader(stream, Encoding.ASCII).ReadToEndAsync()).Split("\r\n");
-
-        Assert.Equal("HTTP/1.1 401 Unauthorized", lines[0]);
-        Assert.Contains("Cache-Control: no-store", lines);
-        Assert.Contains(lines, l => l.StartsWith("WWW-Authenticate: Bearer realm=\"authserver\", error=\"invalid_token\"", StringComparison.Ordinal));
-        Assert.DoesNotContain(lines, l => l.StartsWith("X-Phantom-Token", StringComparison.OrdinalIgnoreCase));
-    }
-
-    [Fact]
-    public async Task Phantom_TwoTokensFoldedIntoOneHeader_Returns401()
-    {
-        var token = await Server.IssueAsync(Opaque);
-
-        using var response = await PhantomAsync(OrdersGateway, "Bearer " + token, "Bearer " + token);
-
-        AssertRefused(response, "error=\"invalid_token\"");
-    }
-
-    [Theory]
-    [MemberData(nameof(Inactive))]
-    public async Task Phantom_InactiveToken_Returns401InvalidToken(string why)
-    {
-        var token = await InactiveTokenAsync(why);
-
-        using var response = await PhantomAsync(OrdersGateway, "Bearer " + token);
-
-        AssertRefused(response, "error=\"invalid_token\"");
-    }
-
-    [Fact]
-    public async Task Phantom_WithWrongOrNoGatewayCredentials_Returns401InvalidClientWithBasicChallenge()
-    {
-        var token = await Server.IssueAsync(Opaque);
-
-        using var wrongSecret = await PhantomAsync((OrdersGateway.Id, "wrong"), "Bearer " + token);
-        using var anonymous = await PhantomAsync(null, "Bearer " + token);
-
-        await ProtocolAssert.ErrorAsync(wrongSecret, HttpStatusCode.Unauthorized, "invalid_client");
-        await ProtocolAssert.ErrorAsync(anonymous, HttpStatusCode.Unauthorized, "invalid_client");
-        Assert.False(wrongSecret.Headers.Contains("X-Phantom-Token"));
-    }
-
-    [Fact]
-    public async Task Phantom_ByClientWithoutIntrospectionPermission_IsRefused()
-    {
-        var token = await Server.IssueAsync(Opaque);
-
-        using var response = await PhantomAsync(Opaque, "Bearer " + token);
-
-        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "unauthorized_client");
-        Assert.False(response.Headers.Contains("X-Phantom-Token"));
-    }
-
-    [Fact]
-    public async Task Phantom_ByPost_Returns405()
-    {
-        var token = await Server.IssueAsync(Opaque);
-        using var request = PhantomRequest(OrdersGateway, "Bearer " + token);
-        request.Method = HttpMethod.Post;
-
-        using var response = await Server.Http.SendAsync(request);
-
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
-        Assert.False(response.Headers.Contains("X-Phantom-Token"));
-    }
-
     [Theory]
     [InlineData("/.well-known/openid-configuration")]
     [InlineData("/.well-known/oauth-authorization-server")]
@@ -402,43 +217,6 @@ public abstract class PhantomTokenTests(ServerFixture fixture)
         using var metadata = JsonDocument.Parse(await Server.Http.GetStringAsync(path));
 
         Assert.Equal(["RS256"], metadata.RootElement.GetProperty("introspection_signing_alg_values_supported").EnumerateArray().Select(a => a.GetString()!));
-    }
-
-    /// <summary>This class's clients, claim types and scope releases; the first import waits out the catalog cache.</summary>
-    private async Task ImportAsync()
-    {
-        if ((await Server.ImportAsync(Json)).Changes.Count > 0)
-        {
-            Server.Time.Advance(TimeSpan.FromSeconds(31));
-        }
-    }
-
-    private async Task<string> InactiveTokenAsync(string why)
-    {
-        switch (why)
-        {
-            case "revoked":
-                var revoked = await Server.IssueAsync(Opaque);
-                using (var response = await Server.PostFormAsync("/connect/revoke", [("token", revoked)], Opaque))
-                {
-                    Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-                }
-
-                return revoked;
-            case "expired":
-                var expired = await Server.IssueAsync(Opaque);
-                Server.Time.Advance(TimeSpan.FromSeconds(600));
-                return expired;
-            case "other-api":
-                await ImportAsync();
-                return await Server.IssueAsync(InventoryOnly);
-            case "refresh-token":
-                return (await CodeFlow.TokensAsync(Server, "openid offline_access orders.read")).GetProperty("refresh_token").GetString()!;
-            case "id-token":
-                return (await CodeFlow.TokensAsync(Server, "openid orders.read")).GetProperty("id_token").GetString()!;
-            default:
-                return "not-a-token";
-        }
     }
 
     private async Task<HttpResponseMessage> IntrospectAsync(
@@ -461,52 +239,11 @@ public abstract class PhantomTokenTests(ServerFixture fixture)
         return await Server.Http.SendAsync(request);
     }
 
-    private static HttpRequestMessage PhantomRequest((string Id, string Secret)? gateway, params string[] forwarded)
-    {
-        var request = new HttpRequestMessage(HttpMethod.Get, "/connect/phantom");
-        if (gateway is { } g)
-        {
-            request.Headers.Authorization = AuthServerHost.BasicHeader(g.Id, g.Secret);
-        }
-
-        if (forwarded.Length > 0)
-        {
-            Assert.True(request.Headers.TryAddWithoutValidation("X-Access-Token", forwarded));
-        }
-
-        return request;
-    }
-
-    private async Task<HttpResponseMessage> PhantomAsync((string Id, string Secret)? gateway, params string[] forwarded)
-    {
-        using var request = PhantomRequest(gateway, forwarded);
-        return await Server.Http.SendAsync(request);
-    }
-
     private async Task<HttpResponseMessage> UserInfoAsync(string token)
     {
         using var request = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo");
         request.Headers.Authorization = new("Bearer", token);
         return await Server.Http.SendAsync(request);
-    }
-
-    /// <summary>RFC 6750 §3 refusal of /connect/phantom: 401, the challenge, never cacheable, no body, no phantom.</summary>
-    private static void AssertRefused(HttpResponseMessage response, string? error)
-    {
-        Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
-        var challenge = Assert.Single(response.Headers.WwwAuthenticate).ToString();
-        if (error is null)
-        {
-            Assert.Equal("Bearer realm=\"authserver\"", challenge);
-        }
-        else
-        {
-            Assert.StartsWith($"Bearer realm=\"authserver\", {error}, error_description=", challenge, StringComparison.Ordinal);
-        }
-
-        Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
-        Assert.Equal(0, response.Content.Headers.ContentLength);
-        Assert.False(response.Headers.Contains("X-Phantom-Token"));
     }
 
     /// <summary>A 200 JWT answer: its media type, never cached, sent whole.</summary>
@@ -518,42 +255,6 @@ public abstract class PhantomTokenTests(ServerFixture fixture)
         Assert.Equal("no-store", response.Headers.CacheControl?.ToString());
         Assert.Equal(Encoding.ASCII.GetByteCount(body), response.Content.Headers.ContentLength);
         return body;
-    }
-
-    /// <summary>The Cache-Control header as sent (the typed header would reorder its directives).</summary>
-    private static string CacheControl(HttpResponseMessage response) =>
-        Assert.Single(response.Headers.NonValidated["Cache-Control"]);
-
-    private static JsonElement Payload(string jwt) =>
-        JsonDocument.Parse(Base64Url.DecodeFromChars(new JsonWebToken(jwt).EncodedPayload)).RootElement.Clone();
-
-    /// <summary>typ, alg, a kid the JWKS publishes for that alg, and a signature, issuer and audience that validate.</summary>
-    private async Task AssertSignedAsync(string jwt, string type, string algorithm, string audience, bool lifetime)
-    {
-        var token = new JsonWebToken(jwt);
-        Assert.Equal(type, token.Typ);
-        Assert.Equal(algorithm, token.Alg);
-        var jwks = new JsonWebKeySet(await Server.Http.GetStringAsync("/.well-known/jwks.json"));
-        Assert.Contains(jwks.Keys, k => k.Kid == token.Kid && k.Alg == algorithm);
-        var result = await ValidateAsync(jwt, type, algorithm, audience, lifetime);
-        Assert.True(result.IsValid, result.Exception?.Message);
-    }
-
-    private async Task<TokenValidationResult> ValidateAsync(string jwt, string type, string algorithm, string audience, bool lifetime)
-    {
-        var jwks = new JsonWebKeySet(await Server.Http.GetStringAsync("/.well-known/jwks.json"));
-        var now = Server.Time.GetUtcNow().UtcDateTime;
-        return await new JsonWebTokenHandler().ValidateTokenAsync(jwt, new TokenValidationParameters
-        {
-            ValidIssuer = Server.Issuer,
-            ValidAudience = audience,
-            ValidTypes = [type],
-            ValidAlgorithms = [algorithm],
-            IssuerSigningKeys = jwks.GetSigningKeys(),
-            RequireExpirationTime = lifetime,
-            ValidateLifetime = lifetime,
-            LifetimeValidator = lifetime ? (nbf, exp, _, _) => nbf <= now && now < exp : null,
-        });
     }
 }
 
