@@ -33,6 +33,7 @@ public abstract class MetadataEndpointTests(ServerFixture fixture)
         Assert.True(json.GetProperty("authorization_response_iss_parameter_supported").GetBoolean());
         Assert.False(json.GetProperty("request_uri_parameter_supported").GetBoolean());
         Assert.Contains("offline_access", Strings(json, "scopes_supported"));
+        Assert.Superset(new HashSet<string?> { "sub", "given_name", "preferred_username", "email_verified" }, Strings(json, "claims_supported").ToHashSet());
 
         Assert.Equal(Server.Issuer + "/connect/userinfo", json.GetProperty("userinfo_endpoint").GetString());
         Assert.Equal(Server.Issuer + "/connect/endsession", json.GetProperty("end_session_endpoint").GetString());

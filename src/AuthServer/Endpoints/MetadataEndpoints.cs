@@ -62,9 +62,11 @@ public sealed class MetadataEndpoints
             Array(w, "subject_types_supported", ["public"]);
             Array(w, "id_token_signing_alg_values_supported", [SigningAlgorithms.RS256, SigningAlgorithms.ES256]);
             Array(w, "scopes_supported", [IdentityScopes.OpenId, IdentityScopes.Profile, IdentityScopes.Email, IdentityScopes.OfflineAccess]);
+            // The registered ID token claims, and the standard claims the profile and email scopes can release (values
+            // come from the claims store). Claim types an admin adds are named by the scopes that release them.
             Array(w, "claims_supported",
                 ["sub", "iss", "aud", "exp", "iat", "auth_time", "nonce", "acr", "amr", "azp", "at_hash", "sid",
-                 "name", "preferred_username", "email", "email_verified"]);
+                 .. Protocol.Claims.StandardClaims.ByIdentityScope.Values.SelectMany(c => c)]);
             Array(w, "prompt_values_supported", ["none", "login", "consent", "select_account"]);
             w.WriteBoolean("claims_parameter_supported", false);
             w.WriteBoolean("request_parameter_supported", false);
