@@ -118,6 +118,8 @@ public static class AuthServerApp
         services.AddSingleton<IClientStore, ClientStore>();
         services.AddSingleton<IResourceStore, ResourceStore>();
         services.AddSingleton<ISigningKeyStore, SigningKeyStore>();
+        services.AddSingleton(options.KeySchedule());
+        services.AddSingleton<SigningKeyManager>();
         services.AddSingleton<IAuditSink, AuditSink>();
 
         // Keys

@@ -37,5 +37,16 @@ public interface ISigningKeyStore
 {
     Task<IReadOnlyList<StoredSigningKey>> LoadAsync(CancellationToken cancellationToken);
 
-    Task AddAsync(StoredSigningKey key, CancellationToken cancellationToken);
+    /// <summary>
+    /// Decides and applies key changes as one transaction under a lock that every node and process shares, so when
+    /// several decide at once exactly one rotation happens (the others see its result and decide nothing).
+    /// Each applied change's audit event is written in the same transaction. Returns the changes applied, creations
+    /// with their new kid.
+    /// </summary>
+    Task<IReadOnlyList<KeyChange>> ChangeAsync(
+        Func<IReadOnlyList<StoredSigningKey>, IReadOnlyList<KeyChange>> decide,
+        Func<string, SigningKeyState, StoredSigningKey> create,
+        Func<KeyChange, Audit.AuditEvent> audit,
+        DateTimeOffset now,
+        CancellationToken cancellationToken);
 }

@@ -26,6 +26,28 @@ public sealed class AuthServerOptions
     public UsersOptions Users { get; set; } = new();
 
     public GatewayOptions Gateway { get; set; } = new();
+
+    public KeyOptions Keys { get; set; } = new();
+
+    public Protocol.Keys.KeyScheduleOptions KeySchedule() => new()
+    {
+        PublishAhead = Keys.PublishAhead,
+        ActiveLifetime = Keys.ActiveLifetime,
+        RetainAfterRetirement = Keys.RetainAfterRetirement,
+    };
+}
+
+/// <summary>The signing-key timeline (per algorithm): published ahead, active, retired, removed.</summary>
+public sealed class KeyOptions
+{
+    /// <summary>How long a new key is published in JWKS before it signs; the JWKS max-age is half of it (at most an hour).</summary>
+    public TimeSpan PublishAhead { get; set; } = TimeSpan.FromDays(7);
+
+    /// <summary>How long a key signs before the next one takes over.</summary>
+    public TimeSpan ActiveLifetime { get; set; } = TimeSpan.FromDays(90);
+
+    /// <summary>How long a retired key stays published: at least the longest token lifetime (24 h), plus clock skew.</summary>
+    public TimeSpan RetainAfterRetirement { get; set; } = TimeSpan.FromHours(24) + TimeSpan.FromMinutes(5);
 }
 
 public sealed class GatewayOptions

@@ -56,6 +56,11 @@ public sealed class AuthServerOptionsValidator : IValidateOptions<AuthServerOpti
         Positive(errors, "AuthServer:Caches:ClientLifetime", o.Caches.ClientLifetime);
         Positive(errors, "AuthServer:Caches:ResourceLifetime", o.Caches.ResourceLifetime);
         Positive(errors, "AuthServer:Caches:KeyRefreshInterval", o.Caches.KeyRefreshInterval);
+        foreach (var problem in o.KeySchedule().Problems())
+        {
+            errors.Add("AuthServer:Keys: " + problem);
+        }
+
         if (o.Gateway.PhantomCacheLifetime < TimeSpan.Zero || o.Gateway.PhantomCacheLifetime > TimeSpan.FromMinutes(5))
         {
             errors.Add("AuthServer:Gateway:PhantomCacheLifetime must be between 00:00:00 (no caching) and 00:05:00: it bounds how long a revoked token still passes the gateway.");

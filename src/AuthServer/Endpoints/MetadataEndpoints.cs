@@ -14,26 +14,31 @@ public sealed class MetadataEndpoints
     public const string OAuthMetadataPath = "/.well-known/oauth-authorization-server";
     public const string JwksPath = "/.well-known/jwks.json";
 
-    // Metadata changes only with configuration; keys rotate with announcement ahead of use.
-    private const string CacheControl = "public, max-age=300";
+    // Metadata changes only with configuration.
+    private const string MetadataCacheControl = "public, max-age=300";
 
     private readonly byte[] _metadata;
     private readonly ISigningKeyRingSource _keys;
+    private readonly string _jwksCacheControl;
 
-    public MetadataEndpoints(ProtocolSettings settings, GrantHandlers grants, ISigningKeyRingSource keys)
+    public MetadataEndpoints(ProtocolSettings settings, GrantHandlers grants, ISigningKeyRingSource keys, KeyScheduleOptions schedule)
     {
         _keys = keys;
         _metadata = BuildMetadata(settings.Issuer, grants.Names);
+
+        // Derived from the key schedule: a key is published for at least twice this long before it signs, so every
+        // cache that honours it has the key before any token carries its kid.
+        _jwksCacheControl = $"public, max-age={(long)schedule.JwksMaxAge.TotalSeconds}";
     }
 
-    public Task WriteMetadataAsync(HttpContext http) => WriteAsync(http, _metadata);
+    public Task WriteMetadataAsync(HttpContext http) => WriteAsync(http, _metadata, MetadataCacheControl);
 
-    public Task WriteJwksAsync(HttpContext http) => WriteAsync(http, _keys.Current.JwksJson);
+    public Task WriteJwksAsync(HttpContext http) => WriteAsync(http, _keys.Current.JwksJson, _jwksCacheControl);
 
-    private static async Task WriteAsync(HttpContext http, byte[] body)
+    private static async Task WriteAsync(HttpContext http, byte[] body, string cacheControl)
     {
         http.Response.ContentType = "application/json";
-        http.Response.Headers.CacheControl = CacheControl;
+        http.Response.Headers.CacheControl = cacheControl;
         http.Response.ContentLength = body.Length;
         await http.Response.Body.WriteAsync(body, http.RequestAborted);
     }

@@ -1,5 +1,6 @@
 using AuthServer.Configuration;
 using AuthServer.Data.Stores;
+using AuthServer.Protocol.Keys;
 
 namespace AuthServer.Hosting;
 
@@ -46,7 +47,12 @@ public sealed class TokenPruningService(TokenStore tokens, AuthServerOptions opt
 }
 
 /// <summary>Reloads the signing keys periodically, so every node converges on the same active key.</summary>
-public sealed class KeyRefreshService(SigningKeyRingSource keys, AuthServerOptions options, TimeProvider time, ILogger<KeyRefreshService> log)
+/// <summary>
+/// Every <c>Caches:KeyRefreshInterval</c>: carries out the key schedule when something is due (under the shared key
+/// lock, so one node does it), then reloads the keys. Every node signs with the same active key within one interval.
+/// </summary>
+public sealed class KeyRefreshService(
+    SigningKeyRingSource keys, SigningKeyManager manager, AuthServerOptions options, TimeProvider time, ILogger<KeyRefreshService> log)
     : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -54,14 +60,24 @@ public sealed class KeyRefreshService(SigningKeyRingSource keys, AuthServerOptio
         using var timer = new PeriodicTimer(options.Caches.KeyRefreshInterval, time);
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
+            await RefreshAsync(stoppingToken);
+        }
+    }
+
+    public async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            foreach (var change in await manager.ApplyScheduleIfDueAsync(keys.Protector, cancellationToken))
             {
-                await keys.ReloadAsync(stoppingToken);
+                log.LogInformation("Key rotation: signing key {Kid} ({Algorithm}): {Change}", change.Kid, change.Algorithm, change.Kind);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                log.LogWarning(e, "Reloading signing keys failed; the current keys stay in use");
-            }
+
+            await keys.ReloadAsync(cancellationToken);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            log.LogWarning(e, "Rotating or reloading signing keys failed; the current keys stay in use");
         }
     }
 }

@@ -13,6 +13,9 @@ public sealed class SigningKeyRingSource(ISigningKeyStore store) : ISigningKeyRi
 
     public void UseMasterKey(MasterKeyProtector protector) => _protector = protector;
 
+    /// <summary>The master key's protector, once the start has loaded it.</summary>
+    public MasterKeyProtector Protector => _protector ?? throw new InvalidOperationException("The master key is not loaded.");
+
     public async Task<SigningKeyRing> ReloadAsync(CancellationToken cancellationToken)
     {
         var protector = _protector ?? throw new InvalidOperationException("The master key is not loaded.");

@@ -12,6 +12,7 @@ public sealed class StartupInitializer(
     AuthServerDatabase database,
     MasterKeySource masterKeys,
     ISigningKeyStore keyStore,
+    SigningKeyManager keyManager,
     SigningKeyRingSource keyRing,
     RefreshTokens refreshTokens,
     TimeProvider time,
@@ -48,19 +49,14 @@ public sealed class StartupInitializer(
         var protector = new MasterKeyProtector(masterKey);
         keyRing.UseMasterKey(protector);
         refreshTokens.UseMasterKey(protector);
-        var ring = await keyRing.ReloadAsync(cancellationToken);
-
-        foreach (var algorithm in SigningAlgorithms.All)
+        // The first start makes the first keys; a later one catches up with the schedule. Under the shared key lock,
+        // so nodes starting together on an empty database make one key per algorithm, not one each.
+        foreach (var change in await keyManager.ApplyScheduleIfDueAsync(protector, cancellationToken))
         {
-            if (ring.ActiveFor(algorithm) is null)
-            {
-                var key = SigningKeyFactory.Create(algorithm, SigningKeyState.Active, time.GetUtcNow(), protector);
-                await keyStore.AddAsync(key, cancellationToken);
-                log.LogInformation("Created the first {Algorithm} signing key {Kid}", algorithm, key.Kid);
-            }
+            log.LogInformation("Signing key {Kid} ({Algorithm}): {Change}", change.Kid, change.Algorithm, change.Kind);
         }
 
-        ring = await keyRing.ReloadAsync(cancellationToken);
+        var ring = await keyRing.ReloadAsync(cancellationToken);
         LogSummary(ring);
     }
 

@@ -1,0 +1,41 @@
+using AuthServer.Protocol.Audit;
+
+namespace AuthServer.Protocol.Keys;
+
+/// <summary>
+/// Carries out the key schedule and the admin's key commands against the store, each as one locked transaction with
+/// its audit events. Nodes call <see cref="ApplyScheduleIfDueAsync"/> periodically; the CLI calls rotate and revoke.
+/// </summary>
+public sealed class SigningKeyManager(ISigningKeyStore store, KeyScheduleOptions schedule, TimeProvider time)
+{
+    /// <summary>Applies the schedule when it has something to do; the lock is taken only then.</summary>
+    public async Task<IReadOnlyList<KeyChange>> ApplyScheduleIfDueAsync(MasterKeyProtector protector, CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+        if (KeySchedule.Plan(await store.LoadAsync(cancellationToken), now, schedule).Count == 0)
+        {
+            return [];
+        }
+
+        // Decided again under the lock: another node may have done it meanwhile.
+        return await ChangeAsync(keys => KeySchedule.Plan(keys, now, schedule), protector, "schedule", now, cancellationToken);
+    }
+
+    public Task<IReadOnlyList<KeyChange>> RotateNowAsync(string algorithm, MasterKeyProtector protector, CancellationToken cancellationToken) =>
+        ChangeAsync(keys => KeySchedule.RotateNow(keys, algorithm), protector, "manual rotation", time.GetUtcNow(), cancellationToken);
+
+    public Task<IReadOnlyList<KeyChange>> RevokeAsync(string kid, MasterKeyProtector protector, CancellationToken cancellationToken) =>
+        ChangeAsync(keys => KeySchedule.Revoke(keys, kid), protector, "emergency revoke", time.GetUtcNow(), cancellationToken);
+
+    private Task<IReadOnlyList<KeyChange>> ChangeAsync(
+        Func<IReadOnlyList<StoredSigningKey>, IReadOnlyList<KeyChange>> decide, MasterKeyProtector protector, string reason,
+        DateTimeOffset now, CancellationToken cancellationToken) =>
+        store.ChangeAsync(
+            decide,
+            (algorithm, state) => SigningKeyFactory.Create(algorithm, state, now, protector),
+            change => new AuditEvent(now, "key." + change.Kind.ToString().ToLowerInvariant(), "success",
+                Target: change.Kid, Detail: $"alg={change.Algorithm} reason={reason}" +
+                (change.Kind == KeyChangeKind.Create ? $" state={change.CreateAs.ToString().ToLowerInvariant()}" : "")),
+            now,
+            cancellationToken);
+}
