@@ -21,6 +21,7 @@ public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> op
     public DbSet<Entities.ConsentEntity> Consents => Set<Entities.ConsentEntity>();
     public DbSet<Entities.ClaimTypeEntity> ClaimTypes => Set<Entities.ClaimTypeEntity>();
     public DbSet<Entities.ClientClaimEntity> ClientClaims => Set<Entities.ClientClaimEntity>();
+    public DbSet<Entities.DataProtectionKeyEntity> DataProtectionKeys => Set<Entities.DataProtectionKeyEntity>();
 
     /// <summary>
     /// Fixed, so the model (and with it the migrations) never depends on how Identity was configured in the

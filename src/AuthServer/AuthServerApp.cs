@@ -4,6 +4,7 @@ using AuthServer.Data;
 using AuthServer.Data.Stores;
 using AuthServer.Authorization;
 using AuthServer.Data.Users;
+using AuthServer.DataProtection;
 using AuthServer.Endpoints;
 using AuthServer.Hosting;
 using AuthServer.Http;
@@ -20,6 +21,7 @@ using AuthServer.Protocol.Revocation;
 using AuthServer.Protocol.Tokens;
 using AuthServer.Protocol.Users;
 using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.Extensions.Options;
 
@@ -163,9 +165,16 @@ public static class AuthServerApp
     private static void AddSignIn(IServiceCollection services, AuthServerOptions options)
     {
         services.AddRazorPages();
-        services.AddDataProtection()
-            .SetApplicationName("AuthServer")
-            .PersistKeysToFileSystem(new DirectoryInfo(Path.GetFullPath(Path.Combine(options.KeysDirectory, "data-protection"))));
+        // The key ring lives in the database, so every node accepts the others' cookies and tokens; each key's secret
+        // is sealed under the master key. (Keys of the old keys/data-protection folder are not read: signed in again.)
+        services.AddDataProtection().SetApplicationName("AuthServer");
+        services.AddSingleton<DataProtectionKeyStore>();
+        services.AddSingleton<MasterKeyXmlEncryption>();
+        services.AddOptions<KeyManagementOptions>().Configure<DataProtectionKeyStore, MasterKeyXmlEncryption>((o, store, encryption) =>
+        {
+            o.XmlRepository = new DatabaseXmlRepository(store);
+            o.XmlEncryptor = new MasterKeyXmlEncryptor(encryption);
+        });
         services.AddAuthentication(IdentityConstants.ApplicationScheme).AddIdentityCookies(cookies =>
         {
             cookies.ApplicationCookie!.Configure(o =>
