@@ -73,11 +73,25 @@ public sealed class KeyRefreshService(
                 log.LogInformation("Key rotation: signing key {Kid} ({Algorithm}): {Change}", change.Kid, change.Algorithm, change.Kind);
             }
 
-            await keys.ReloadAsync(cancellationToken);
+            var before = keys.Current;
+            var after = await keys.ReloadAsync(cancellationToken);
+            WarnAboutRevokedKeys(before, after);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             log.LogWarning(e, "Rotating or reloading signing keys failed; the current keys stay in use");
+        }
+    }
+
+    /// <summary>A key that vanished while it was signing or about to: an emergency revoke (scheduled removals come from retired).</summary>
+    private void WarnAboutRevokedKeys(SigningKeyRing before, SigningKeyRing after)
+    {
+        foreach (var key in before.Published.Where(k => k.State != SigningKeyState.Retired && after.AlgorithmOf(k.Kid) is null))
+        {
+            log.LogWarning(
+                "Signing key {Kid} ({Algorithm}) was revoked: it is no longer published and tokens it signed are no longer accepted here. " +
+                "APIs that validate JWTs themselves must fetch the JWKS again now (restart them or clear their key cache); " +
+                "until then they accept tokens signed with the revoked key for up to the JWKS max-age.", key.Kid, key.Algorithm);
         }
     }
 }
