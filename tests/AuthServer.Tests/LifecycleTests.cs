@@ -122,6 +122,10 @@ public sealed class LifecycleTests : IDisposable
     [InlineData("--AuthServer:Database:Provider=Oracle", "Unknown database provider")]
     [InlineData("--AuthServer:MasterKey=short", "32 bytes")]
     [InlineData("--AuthServer:Caches:ClientLifetime=-00:00:01", "positive")]
+    [InlineData("--AuthServer:Keys:PublishAhead=00:01:00", "AuthServer:Keys: PublishAhead")]
+    [InlineData("--AuthServer:Keys:ActiveLifetime=2.00:00:00", "AuthServer:Keys: ActiveLifetime")]
+    [InlineData("--AuthServer:Keys:RetainAfterRetirement=01:00:00", "AuthServer:Keys: RetainAfterRetirement")]
+    [InlineData("--AuthServer:Gateway:PhantomCacheLifetime=00:10:00", "PhantomCacheLifetime")]
     public async Task Start_WithBadConfiguration_StopsWithWhatToFix(string arg, string message)
     {
         var settings = HostSettings.NewSqlite(_folder.Path);
