@@ -25,15 +25,7 @@ public sealed class SigningKeyStore(AuthServerDatabase database) : ISigningKeySt
         CancellationToken cancellationToken)
     {
         await using var db = database.CreateContext();
-
-        // SQLite: the transaction begins IMMEDIATE, so deciders queue on the write lock. PostgreSQL: a transaction-scoped
-        // advisory lock. Either way the second decider reads the first one's committed keys.
-        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-        if (database.Provider == DatabaseProvider.PostgreSql)
-        {
-            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", cancellationToken);
-        }
-
+        await using var transaction = await BeginLockedAsync(db, cancellationToken);
         var rows = await db.SigningKeys.ToListAsync(cancellationToken);
         var changes = decide(rows.Select(Map).OrderBy(k => k.CreatedAt).ToList());
         var applied = new List<KeyChange>();
@@ -69,7 +61,56 @@ public sealed class SigningKeyStore(AuthServerDatabase database) : ISigningKeySt
             applied.Add(change);
         }
 
-        foreach (var e in applied.Select(audit))
+        AddAudit(db, applied.Select(audit));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return applied;
+    }
+
+    /// <summary>
+    /// Replaces the encrypted private part of every key still kept (removed keys keep none) with what
+    /// <paramref name="rewrap"/> makes of it, in one transaction under the key lock, with each key's audit event.
+    /// When <paramref name="rewrap"/> throws for any key, nothing changes. Used by `authserver keys rewrap` only, so it
+    /// is not part of the engine's <see cref="ISigningKeyStore"/>.
+    /// </summary>
+    public async Task<IReadOnlyList<StoredSigningKey>> RewrapAsync(
+        Func<StoredSigningKey, byte[]> rewrap, Func<StoredSigningKey, AuditEvent> audit, CancellationToken cancellationToken)
+    {
+        await using var db = database.CreateContext();
+        await using var transaction = await BeginLockedAsync(db, cancellationToken);
+        var removed = Name(SigningKeyState.Removed);
+        var rows = await db.SigningKeys.Where(k => k.State != removed).ToListAsync(cancellationToken);
+        var keys = rows.Select(Map).OrderBy(k => k.CreatedAt).ToList();
+        foreach (var row in rows)
+        {
+            row.EncryptedPrivateKey = rewrap(keys.Single(k => k.Kid == row.Kid));
+        }
+
+        AddAudit(db, keys.Select(audit));
+        await db.SaveChangesAsync(cancellationToken);
+        await transaction.CommitAsync(cancellationToken);
+        return keys;
+    }
+
+    /// <summary>
+    /// SQLite: the transaction begins IMMEDIATE, so writers queue on the write lock. PostgreSQL: a transaction-scoped
+    /// advisory lock. Either way the second one reads the first one's committed keys.
+    /// </summary>
+    private async Task<Microsoft.EntityFrameworkCore.Storage.IDbContextTransaction> BeginLockedAsync(
+        AuthServerDbContext db, CancellationToken cancellationToken)
+    {
+        var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+        if (database.Provider == DatabaseProvider.PostgreSql)
+        {
+            await db.Database.ExecuteSqlRawAsync($"SELECT pg_advisory_xact_lock({AdvisoryLockKey})", cancellationToken);
+        }
+
+        return transaction;
+    }
+
+    private static void AddAudit(AuthServerDbContext db, IEnumerable<AuditEvent> events)
+    {
+        foreach (var e in events)
         {
             db.AuditEvents.Add(new AuditEventEntity
             {
@@ -77,10 +118,6 @@ public sealed class SigningKeyStore(AuthServerDatabase database) : ISigningKeySt
                 ClientId = e.ClientId, Subject = e.Subject, Target = e.Target, Detail = e.Detail,
             });
         }
-
-        await db.SaveChangesAsync(cancellationToken);
-        await transaction.CommitAsync(cancellationToken);
-        return applied;
     }
 
     private static StoredSigningKey Map(SigningKeyEntity k) =>

@@ -18,7 +18,10 @@ internal static class CliRunner
         throw new InvalidOperationException("No repository above " + AppContext.BaseDirectory);
     }
 
-    public static async Task<ChildProcessResult> RunAsync(TestDatabase database, string[] args, string standardInput, string environmentName = "Production")
+    /// <param name="extraEnvironment">More configuration (e.g. AuthServer__KeysDirectory), on top of the database's.</param>
+    public static async Task<ChildProcessResult> RunAsync(
+        TestDatabase database, string[] args, string standardInput, string environmentName = "Production",
+        IReadOnlyDictionary<string, string>? extraEnvironment = null)
     {
         var workingDirectory = Directory.CreateTempSubdirectory("authserver-cli-").FullName;
         try
@@ -30,6 +33,11 @@ internal static class CliRunner
                 ["ASPNETCORE_ENVIRONMENT"] = environmentName,
                 ["DOTNET_ENVIRONMENT"] = environmentName,
             };
+            foreach (var (key, value) in extraEnvironment ?? new Dictionary<string, string>())
+            {
+                environment[key] = value;
+            }
+
             return await ChildProcess.RunAsync(AuthServerHost.StartInfo(args, environment, workingDirectory), TimeSpan.FromSeconds(120), standardInput);
         }
         finally
