@@ -176,6 +176,25 @@ public sealed class SigningKeyStoreTests(PostgresCluster cluster)
         return test;
     }
 
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task Manager_OnAnotherMasterKey_WhenARotationIsDue_MakesNoKey(DatabaseProvider provider)
+    {
+        using var test = await MigratedAsync(provider);
+        await CreateActiveKeysAsync(test, Now - Schedule.ActiveLifetime);
+        var before = await LoadAsync(test);
+        await using var handle = test.Open();
+        var manager = new SigningKeyManager(new SigningKeyStore(handle), Schedule, new FixedTimeProvider(Now));
+
+        // A node left on an old master key (say, after `keys rewrap`) must not make a key the others cannot open.
+        var error = await Assert.ThrowsAsync<MasterKeyMismatchException>(() =>
+            manager.ApplyScheduleIfDueAsync(new MasterKeyProtector(new byte[32]), CancellationToken.None));
+
+        Assert.Contains(error.Kid, before.Select(k => k.Kid));
+        Assert.Equal(before.Select(k => k.Kid), (await LoadAsync(test)).Select(k => k.Kid));
+    }
+
     private static async Task CreateActiveKeysAsync(TestDatabase test, DateTimeOffset at)
     {
         await using var handle = test.Open();

@@ -27,15 +27,50 @@ public sealed class SigningKeyManager(ISigningKeyStore store, KeyScheduleOptions
     public Task<IReadOnlyList<KeyChange>> RevokeAsync(string kid, MasterKeyProtector protector, CancellationToken cancellationToken) =>
         ChangeAsync(keys => KeySchedule.Revoke(keys, kid), protector, "emergency revoke", time.GetUtcNow(), cancellationToken);
 
+    /// <summary>
+    /// A key made under another master key than the existing ones would be unreadable to every node on the right key:
+    /// checked under the lock, just before anything is made (a node left on an old master key after a rewrap).
+    /// </summary>
+    private static void EnsureMasterKeyOpens(IReadOnlyList<StoredSigningKey> keys, MasterKeyProtector protector)
+    {
+        foreach (var key in keys.Where(k => k.State != SigningKeyState.Removed))
+        {
+            try
+            {
+                SigningKeyFactory.Open(key, protector);
+            }
+            catch (System.Security.Cryptography.CryptographicException)
+            {
+                throw new MasterKeyMismatchException(key.Kid);
+            }
+        }
+    }
+
     private Task<IReadOnlyList<KeyChange>> ChangeAsync(
         Func<IReadOnlyList<StoredSigningKey>, IReadOnlyList<KeyChange>> decide, MasterKeyProtector protector, string reason,
         DateTimeOffset now, CancellationToken cancellationToken) =>
         store.ChangeAsync(
-            decide,
+            keys =>
+            {
+                var changes = decide(keys);
+                if (changes.Any(c => c.Kind == KeyChangeKind.Create))
+                {
+                    EnsureMasterKeyOpens(keys, protector);
+                }
+
+                return changes;
+            },
             (algorithm, state) => SigningKeyFactory.Create(algorithm, state, now, protector),
             change => new AuditEvent(now, "key." + change.Kind.ToString().ToLowerInvariant(), "success",
                 Target: change.Kid, Detail: $"alg={change.Algorithm} reason={reason}" +
                 (change.Kind == KeyChangeKind.Create ? $" state={change.CreateAs.ToString().ToLowerInvariant()}" : "")),
             now,
             cancellationToken);
+}
+
+/// <summary>The master key in use does not open a stored signing key, so no key may be made with it.</summary>
+public sealed class MasterKeyMismatchException(string kid)
+    : Exception($"The master key in use does not open signing key {kid}: no new key is made under it. Use the master key the other nodes use (after `keys rewrap`, the new one).")
+{
+    public string Kid { get; } = kid;
 }

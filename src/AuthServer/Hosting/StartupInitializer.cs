@@ -51,9 +51,18 @@ public sealed class StartupInitializer(
         refreshTokens.UseMasterKey(protector);
         // The first start makes the first keys; a later one catches up with the schedule. Under the shared key lock,
         // so nodes starting together on an empty database make one key per algorithm, not one each.
-        foreach (var change in await keyManager.ApplyScheduleIfDueAsync(protector, cancellationToken))
+        // Opening the stored keys first proves the master key is the right one before anything could be made with it.
+        await keyRing.ReloadAsync(cancellationToken);
+        try
         {
-            log.LogInformation("Signing key {Kid} ({Algorithm}): {Change}", change.Kid, change.Algorithm, change.Kind);
+            foreach (var change in await keyManager.ApplyScheduleIfDueAsync(protector, cancellationToken))
+            {
+                log.LogInformation("Signing key {Kid} ({Algorithm}): {Change}", change.Kid, change.Algorithm, change.Kind);
+            }
+        }
+        catch (MasterKeyMismatchException e)
+        {
+            throw new StartupException(e.Message);
         }
 
         var ring = await keyRing.ReloadAsync(cancellationToken);
