@@ -110,5 +110,5 @@ public sealed class CacheOptions
     public TimeSpan ResourceLifetime { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>How often each node reloads the signing keys.</summary>
-    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(60);
+    public TimeSpan KeyRefreshInterval { get; set; } = TimeSpan.FromSeconds(10);
 }

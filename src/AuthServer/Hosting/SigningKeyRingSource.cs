@@ -8,6 +8,8 @@ public sealed class SigningKeyRingSource(ISigningKeyStore store) : ISigningKeyRi
 {
     private volatile SigningKeyRing _current = new([]);
     private MasterKeyProtector? _protector;
+    private string? _signature;
+    private MasterKeyProtector? _signedWith;
 
     public SigningKeyRing Current => _current;
 
@@ -20,6 +22,14 @@ public sealed class SigningKeyRingSource(ISigningKeyStore store) : ISigningKeyRi
     {
         var protector = _protector ?? throw new InvalidOperationException("The master key is not loaded.");
         var stored = await store.LoadAsync(cancellationToken);
+
+        // Keys change rarely and are reloaded often: open them again only when a key or a state changed.
+        var signature = string.Join(';', stored.Select(k => $"{k.Kid}:{k.State}"));
+        if (signature == _signature && ReferenceEquals(protector, _signedWith))
+        {
+            return _current;
+        }
+
         var keys = new List<SigningKey>();
         foreach (var key in stored.Where(k => k.State != SigningKeyState.Removed))
         {
@@ -37,6 +47,7 @@ public sealed class SigningKeyRingSource(ISigningKeyStore store) : ISigningKeyRi
 
         var ring = new SigningKeyRing(keys);
         _current = ring;
+        (_signature, _signedWith) = (signature, protector);
         return ring;
     }
 }
