@@ -192,14 +192,5 @@ public sealed class ImportTests : IAsyncLifetime
         return string.Join('\n', rows);
     }
 
-    internal static string RepositoryRoot()
-    {
-        var dir = new DirectoryInfo(AppContext.BaseDirectory);
-        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "AuthServer.sln")))
-        {
-            dir = dir.Parent;
-        }
-
-        return dir?.FullName ?? throw new InvalidOperationException("The repository root was not found.");
-    }
+    internal static string RepositoryRoot() => AuthServer.Testing.Loopback.RepositoryRoot();
 }

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using Npgsql;
 
@@ -146,7 +144,7 @@ public sealed partial class PostgresCluster : IAsyncLifetime
         const int attempts = 3;
         for (var attempt = 1; ; attempt++)
         {
-            var port = FreeLoopbackPort();
+            var port = Loopback.FreePort();
 
             // pg_ctl hands -o to a shell, so quote the folder.
             var serverOptions = $"-p {port} -k '{SocketDirectory}' -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200";
@@ -213,20 +211,6 @@ public sealed partial class PostgresCluster : IAsyncLifetime
             _running = false;
             using var process = Process.Start(StartInfo(_pgCtl!, ["-D", DataDirectory, "-m", "immediate", "stop"]));
             process?.WaitForExit(10_000);
-        }
-    }
-
-    private static int FreeLoopbackPort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
         }
     }
 

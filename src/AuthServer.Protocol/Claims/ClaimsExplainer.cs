@@ -62,23 +62,9 @@ public static class ClaimsExplainer
     }
 
     private static List<ExplainedClaim> Explained(
-        ResourceCatalog catalog, IEnumerable<string> scopes, IReadOnlyList<ClaimValue> values, bool includeSensitive)
-    {
-        var result = new List<ExplainedClaim>();
-        foreach (var scope in scopes)
-        {
-            foreach (var name in catalog.ClaimsReleasedBy(scope))
-            {
-                if (result.Any(c => c.Name == name) || !catalog.ClaimTypes.TryGetValue(name, out var type)
-                    || StandardClaims.Reserved.Contains(name) || (type.Sensitive && !includeSensitive))
-                {
-                    continue;
-                }
-
-                result.Add(new ExplainedClaim(name, values.Where(v => v.Type == name).Select(v => v.Value).ToList(), scope, type.Sensitive));
-            }
-        }
-
-        return result;
-    }
+        ResourceCatalog catalog, IEnumerable<string> scopes, IReadOnlyList<ClaimValue> values, bool includeSensitive) =>
+        ClaimsResolver.Released(catalog, scopes, includeSensitive)
+            .Select(r => new ExplainedClaim(
+                r.Type.Name, values.Where(v => v.Type == r.Type.Name).Select(v => v.Value).ToList(), r.Scope, r.Type.Sensitive))
+            .ToList();
 }

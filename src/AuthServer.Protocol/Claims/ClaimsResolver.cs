@@ -30,32 +30,33 @@ public static class ClaimsResolver
     public static bool ReleasesAny(ResourceCatalog catalog, IEnumerable<string> scopes) =>
         scopes.Any(s => catalog.ClaimsReleasedBy(s).Count > 0);
 
-    private static List<ResolvedClaim> Resolve(
-        ResourceCatalog catalog, IEnumerable<string> releasingScopes, IReadOnlyList<ClaimValue> values, bool includeSensitive)
+    /// <summary>
+    /// The claim types the scopes release, each once with the first scope that releases it: only defined types, never a
+    /// reserved name, and sensitive ones only when asked for. The one rule every token, userinfo and explain follow.
+    /// </summary>
+    public static IEnumerable<(ClaimType Type, string Scope)> Released(
+        ResourceCatalog catalog, IEnumerable<string> scopes, bool includeSensitive)
     {
-        var result = new List<ResolvedClaim>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var scope in releasingScopes)
+        foreach (var scope in scopes)
         {
             foreach (var name in catalog.ClaimsReleasedBy(scope))
             {
-                if (StandardClaims.Reserved.Contains(name) || !catalog.ClaimTypes.TryGetValue(name, out var type)
-                    || (type.Sensitive && !includeSensitive) || seen.Contains(name))
+                if (!StandardClaims.Reserved.Contains(name) && catalog.ClaimTypes.TryGetValue(name, out var type)
+                    && (includeSensitive || !type.Sensitive) && seen.Add(name))
                 {
-                    continue;
-                }
-
-                var held = values.Where(v => v.Type == name).Select(v => v.Value).ToList();
-                if (held.Count > 0)
-                {
-                    seen.Add(name);
-                    result.Add(new ResolvedClaim(type, held, scope));
+                    yield return (type, scope);
                 }
             }
         }
-
-        return result;
     }
+
+    private static List<ResolvedClaim> Resolve(
+        ResourceCatalog catalog, IEnumerable<string> releasingScopes, IReadOnlyList<ClaimValue> values, bool includeSensitive) =>
+        Released(catalog, releasingScopes, includeSensitive)
+            .Select(r => new ResolvedClaim(r.Type, values.Where(v => v.Type == r.Type.Name).Select(v => v.Value).ToList(), r.Scope))
+            .Where(c => c.Values.Count > 0)
+            .ToList();
 
     /// <summary>Writes each claim as a member: one value as itself, several as an array, typed per its claim type.</summary>
     public static void WriteMembers(Utf8JsonWriter w, IEnumerable<ResolvedClaim> claims)

@@ -70,6 +70,25 @@ public static class SigningKeyFactory
     }
 
     /// <exception cref="CryptographicException">The master key does not open this key.</exception>
+    /// <summary>Opens every key that is not removed; a key the master key cannot open throws <see cref="MasterKeyMismatchException"/>.</summary>
+    public static List<SigningKey> OpenAll(IEnumerable<StoredSigningKey> keys, MasterKeyProtector protector)
+    {
+        var opened = new List<SigningKey>();
+        foreach (var key in keys.Where(k => k.State != SigningKeyState.Removed))
+        {
+            try
+            {
+                opened.Add(Open(key, protector));
+            }
+            catch (CryptographicException)
+            {
+                throw new MasterKeyMismatchException(key.Kid);
+            }
+        }
+
+        return opened;
+    }
+
     public static SigningKey Open(StoredSigningKey stored, MasterKeyProtector protector)
     {
         var pkcs8 = protector.Unprotect(stored.EncryptedPrivateKey, stored.Kid);

@@ -27,25 +27,6 @@ public sealed class SigningKeyManager(ISigningKeyStore store, KeyScheduleOptions
     public Task<IReadOnlyList<KeyChange>> RevokeAsync(string kid, MasterKeyProtector protector, CancellationToken cancellationToken) =>
         ChangeAsync(keys => KeySchedule.Revoke(keys, kid), protector, "emergency revoke", time.GetUtcNow(), cancellationToken);
 
-    /// <summary>
-    /// A key made under another master key than the existing ones would be unreadable to every node on the right key:
-    /// checked under the lock, just before anything is made (a node left on an old master key after a rewrap).
-    /// </summary>
-    private static void EnsureMasterKeyOpens(IReadOnlyList<StoredSigningKey> keys, MasterKeyProtector protector)
-    {
-        foreach (var key in keys.Where(k => k.State != SigningKeyState.Removed))
-        {
-            try
-            {
-                SigningKeyFactory.Open(key, protector);
-            }
-            catch (System.Security.Cryptography.CryptographicException)
-            {
-                throw new MasterKeyMismatchException(key.Kid);
-            }
-        }
-    }
-
     private Task<IReadOnlyList<KeyChange>> ChangeAsync(
         Func<IReadOnlyList<StoredSigningKey>, IReadOnlyList<KeyChange>> decide, MasterKeyProtector protector, string reason,
         DateTimeOffset now, CancellationToken cancellationToken) =>
@@ -53,9 +34,11 @@ public sealed class SigningKeyManager(ISigningKeyStore store, KeyScheduleOptions
             keys =>
             {
                 var changes = decide(keys);
+                // A key made under another master key than the stored ones would be unreadable to every node on the
+                // right key (a node left on an old master key after a rewrap): checked under the lock, before anything is made.
                 if (changes.Any(c => c.Kind == KeyChangeKind.Create))
                 {
-                    EnsureMasterKeyOpens(keys, protector);
+                    SigningKeyFactory.OpenAll(keys, protector);
                 }
 
                 return changes;

@@ -75,12 +75,7 @@ public static class AuthServerCli
     private static async Task<int> ImportAsync(FileInfo file, CancellationToken ct)
     {
         var options = AuthServerApp.LoadOptions(CliConfiguration.Build());
-        await using var database = AuthServerApp.CreateDatabase(options);
-        CliDatabase.EnsureSqliteFolder(database);
-        if (options.MigrateOnStart)
-        {
-            await new MigrationRunner(database, TimeProvider.System).MigrateAsync(ct);
-        }
+        await using var database = await CliDatabase.OpenAsync(options, options.MigrateOnStart, ct);
 
         string json;
         try
@@ -126,6 +121,19 @@ public static class AuthServerCli
 
 internal static class CliDatabase
 {
+    /// <summary>The database a command works on, as a node would open it: its SQLite folder made, migrated if asked.</summary>
+    public static async Task<AuthServerDatabase> OpenAsync(Configuration.AuthServerOptions options, bool migrate, CancellationToken ct)
+    {
+        var database = AuthServerApp.CreateDatabase(options);
+        EnsureSqliteFolder(database);
+        if (migrate)
+        {
+            await new MigrationRunner(database, TimeProvider.System).MigrateAsync(ct);
+        }
+
+        return database;
+    }
+
     /// <summary>SQLite creates the file but not its folder.</summary>
     public static void EnsureSqliteFolder(AuthServerDatabase database)
     {

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Security.Cryptography;
-using AuthServer.Data.Migrations;
 using AuthServer.Data.Stores;
 using AuthServer.Hosting;
 using AuthServer.Protocol.Audit;
@@ -326,12 +325,7 @@ internal static class KeysCommand
         public static async Task<KeysContext> OpenAsync(bool needMasterKey, CancellationToken ct)
         {
             var options = AuthServerApp.LoadOptions(CliConfiguration.Build());
-            var database = AuthServerApp.CreateDatabase(options);
-            CliDatabase.EnsureSqliteFolder(database);
-            if (options.MigrateOnStart)
-            {
-                await new MigrationRunner(database, TimeProvider.System).MigrateAsync(ct);
-            }
+            var database = await CliDatabase.OpenAsync(options, options.MigrateOnStart, ct);
 
             var masterKeys = new MasterKeySource(options);
             byte[]? key = null;
@@ -342,17 +336,14 @@ internal static class KeysCommand
                 var protector = new MasterKeyProtector(key);
 
                 // A wrong master key would make keys no node can open: prove it opens the keys already there.
-                foreach (var stored in (await new SigningKeyStore(database).LoadAsync(ct)).Where(k => k.State != SigningKeyState.Removed))
+                try
                 {
-                    try
-                    {
-                        SigningKeyFactory.Open(stored, protector);
-                    }
-                    catch (CryptographicException)
-                    {
-                        throw new StartupException(
-                            $"The master key from {masterKeys.Describe()} does not open signing key {stored.Kid}: use the master key the server uses.");
-                    }
+                    SigningKeyFactory.OpenAll(await new SigningKeyStore(database).LoadAsync(ct), new MasterKeyProtector(key));
+                }
+                catch (MasterKeyMismatchException e)
+                {
+                    throw new StartupException(
+                        $"The master key from {masterKeys.Describe()} does not open signing key {e.Kid}: use the master key the server uses.");
                 }
             }
 

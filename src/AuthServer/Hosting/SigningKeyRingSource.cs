@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using AuthServer.Protocol.Keys;
 
 namespace AuthServer.Hosting;
@@ -30,19 +29,16 @@ public sealed class SigningKeyRingSource(ISigningKeyStore store) : ISigningKeyRi
             return _current;
         }
 
-        var keys = new List<SigningKey>();
-        foreach (var key in stored.Where(k => k.State != SigningKeyState.Removed))
+        List<SigningKey> keys;
+        try
         {
-            try
-            {
-                keys.Add(SigningKeyFactory.Open(key, protector));
-            }
-            catch (CryptographicException)
-            {
-                throw new StartupException(
-                    $"Signing key {key.Kid} cannot be decrypted with the master key in use. The master key is wrong: " +
-                    "restore the original keys/master.key (or AuthServer:MasterKey). New keys are never made over old ones.");
-            }
+            keys = SigningKeyFactory.OpenAll(stored, protector);
+        }
+        catch (MasterKeyMismatchException e)
+        {
+            throw new StartupException(
+                $"Signing key {e.Kid} cannot be decrypted with the master key in use. The master key is wrong: " +
+                "restore the original keys/master.key (or AuthServer:MasterKey). New keys are never made over old ones.");
         }
 
         var ring = new SigningKeyRing(keys);

@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Text.Json;
 using AuthServer.Testing;
@@ -80,7 +78,7 @@ public sealed class AuthServerCluster(PostgresCluster postgres) : IAsyncLifetime
 
     private async Task StartAsync(string masterKey)
     {
-        var ports = FreeLoopbackPorts(4);
+        var ports = Loopback.FreePorts(4);
         var issuer = $"http://127.0.0.1:{ports[0]}";
         var environment = new Dictionary<string, string>
         {
@@ -169,19 +167,4 @@ public sealed class AuthServerCluster(PostgresCluster postgres) : IAsyncLifetime
     });
 
     private static string NewSecret() => Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
-
-    private static int[] FreeLoopbackPorts(int count)
-    {
-        // Held open together, so the ports are distinct.
-        var listeners = Enumerable.Range(0, count).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
-        try
-        {
-            listeners.ForEach(l => l.Start());
-            return listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToArray();
-        }
-        finally
-        {
-            listeners.ForEach(l => l.Stop());
-        }
-    }
 }

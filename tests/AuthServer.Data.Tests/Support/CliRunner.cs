@@ -5,18 +5,7 @@ namespace AuthServer.Data.Tests.Support;
 /// <summary>Runs the authserver command line as a child process against a test database.</summary>
 internal static class CliRunner
 {
-    public static string RepositoryRoot()
-    {
-        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
-        {
-            if (File.Exists(Path.Combine(folder.FullName, "AuthServer.sln")))
-            {
-                return folder.FullName;
-            }
-        }
-
-        throw new InvalidOperationException("No repository above " + AppContext.BaseDirectory);
-    }
+    public static string RepositoryRoot() => Loopback.RepositoryRoot();
 
     /// <param name="extraEnvironment">More configuration (e.g. AuthServer__KeysDirectory), on top of the database's.</param>
     public static async Task<ChildProcessResult> RunAsync(

@@ -1,6 +1,4 @@
 using System.Net;
-using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using AuthServer.Testing;
 
@@ -9,8 +7,7 @@ namespace AuthServer.Data.Tests.Support;
 /// <summary>
 /// deploy/nginx/authserver-cluster.conf running in a real nginx in front of the given nodes: the file is rendered
 /// into a temp prefix folder, wrapped in a main configuration, and nginx (master and one worker) started on the given
-/// loopback port. The same way tests/Shared/NginxGateway.cs runs the gateway recipe; as root the workers run as
-/// www-data, as Debian's package runs them. Dispose stops nginx and deletes the folder.
+/// loopback port by <see cref="NginxProcess"/>, as the gateway recipe is. Dispose stops nginx and deletes the folder.
 /// </summary>
 public sealed partial class ClusterNginx : IAsyncDisposable
 {
@@ -20,20 +17,15 @@ public sealed partial class ClusterNginx : IAsyncDisposable
     /// <summary>The passive health parameters docs/cluster.md gives every node's `server` line.</summary>
     public const string ServerParameters = "max_fails=2 fail_timeout=10s";
 
-    private const string WorkerAccount = "www-data";
-    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(20);
-    private static readonly TimeSpan StopTimeout = TimeSpan.FromSeconds(10);
+    private const string SiteFile = "authserver-cluster.conf";
 
-    private readonly string _nginx;
     private readonly string _root;
-    private readonly string _mainConfig;
-    private ChildProcess? _process;
+    private readonly NginxProcess _nginx;
 
-    private ClusterNginx(string nginx, string root, string mainConfig, int port)
+    private ClusterNginx(string root, NginxProcess nginx, int port)
     {
-        _nginx = nginx;
         _root = root;
-        _mainConfig = mainConfig;
+        _nginx = nginx;
         BaseAddress = new Uri($"http://127.0.0.1:{port}/");
     }
 
@@ -50,8 +42,7 @@ public sealed partial class ClusterNginx : IAsyncDisposable
             throw new PlatformNotSupportedException("The cluster tests run nginx on Linux (Debian's nginx package).");
         }
 
-        var nginx = FindNginx();
-        var recipe = File.ReadAllText(Path.Combine(CliRunner.RepositoryRoot(), RecipePath));
+        var recipe = File.ReadAllText(Path.Combine(Loopback.RepositoryRoot(), RecipePath));
         var values = new Dictionary<string, string[]>
         {
             ["LISTEN"] = [$"127.0.0.1:{port}"],
@@ -67,154 +58,29 @@ public sealed partial class ClusterNginx : IAsyncDisposable
             return string.Join("\n" + LinePrefix().Match(line).Value, lines);
         })));
 
-        var asRoot = Environment.UserName == "root";
-        var root = Directory.CreateTempSubdirectory("authserver-cluster-nginx-").FullName;
-        if (asRoot)
-        {
-            // The workers (www-data) write the proxy temp folders under the prefix: they must be able to pass through it.
-            File.SetUnixFileMode(root, File.GetUnixFileMode(root) | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
-        }
-
-        File.WriteAllText(Path.Combine(root, "authserver-cluster.conf"), rendered);
-        var mainConfig = Path.Combine(root, "nginx.conf");
-        File.WriteAllText(mainConfig, MainConfig(root, asRoot));
-        var proxy = new ClusterNginx(nginx, root, mainConfig, port);
+        var root = NginxProcess.CreatePrefix("authserver-cluster-nginx-");
+        File.WriteAllText(Path.Combine(root, SiteFile), rendered);
         try
         {
-            await proxy.StartCoreAsync(port);
-            return proxy;
+            var nginx = await NginxProcess.StartAsync(root, SiteFile, port, workerConnections: 512, accessLog: false, "cluster");
+            return new ClusterNginx(root, nginx, port);
         }
-        catch
+        catch (NginxStartException e)
         {
-            await proxy.DisposeAsync();
-            throw;
+            Directory.Delete(root, recursive: true);
+            throw e.AddressInUse ? new PortTakenException(e.Message) : e;
         }
     }
 
-    public string ReadErrorLog()
-    {
-        var path = Path.Combine(_root, "error.log");
-        return File.Exists(path) ? File.ReadAllText(path) : "(no error log)";
-    }
+    public string ReadErrorLog() => _nginx.ReadErrorLog();
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { } process)
-        {
-            _process = null;
-            using (process)
-            {
-                if (!process.Exited.IsCompleted)
-                {
-                    await ChildProcess.RunAsync(Command("-s", "quit"), StopTimeout);
-                    try
-                    {
-                        await process.WaitAsync(StopTimeout);
-                    }
-                    catch (TimeoutException)
-                    {
-                        // WaitAsync killed it.
-                    }
-                }
-            }
-        }
-
+        await _nginx.DisposeAsync();
         if (Directory.Exists(_root))
         {
             Directory.Delete(_root, recursive: true);
         }
-    }
-
-    private async Task StartCoreAsync(int port)
-    {
-        _process = ChildProcess.Start(Command("-g", "daemon off;"));
-        var pidFile = Path.Combine(_root, "nginx.pid");
-        var deadline = DateTime.UtcNow + StartTimeout;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (_process.Exited.IsCompleted)
-            {
-                var result = await _process.WaitAsync(StopTimeout);
-                var log = ReadErrorLog();
-                var why = $"nginx ({RecipePath}) did not start.\n{result}\n--- error.log ---\n{log}";
-                throw log.Contains("Address already in use", StringComparison.Ordinal) ? new PortTakenException(why) : new InvalidOperationException(why);
-            }
-
-            // nginx writes its pid file after binding its port: until then the port may be someone else's.
-            if (File.Exists(pidFile) && await AcceptsAsync(port))
-            {
-                return;
-            }
-
-            await Task.WhenAny(_process.Exited, Task.Delay(TimeSpan.FromMilliseconds(20)));
-        }
-
-        throw new TimeoutException($"nginx did not accept connections on 127.0.0.1:{port} within {StartTimeout.TotalSeconds:0}s.\n{ReadErrorLog()}");
-    }
-
-    private System.Diagnostics.ProcessStartInfo Command(params string[] extra) =>
-        ChildProcess.StartInfo(_nginx, ["-p", _root + "/", "-c", _mainConfig, .. extra], _root);
-
-    private static string MainConfig(string root, bool asRoot)
-    {
-        string P(string name) => Path.Combine(root, name);
-        Directory.CreateDirectory(P("temp"));
-        var builder = new StringBuilder();
-        builder.AppendLine("# Written by ClusterNginx (tests/AuthServer.Data.Tests/Support/ClusterNginx.cs) for one test run.");
-        if (asRoot)
-        {
-            builder.AppendLine($"user {WorkerAccount};");
-        }
-
-        builder.AppendLine($$"""
-            master_process on;
-            worker_processes 1;
-            pid {{P("nginx.pid")}};
-            lock_file {{P("nginx.lock")}};
-            error_log {{P("error.log")}} notice;
-
-            events {
-                worker_connections 512;
-            }
-
-            http {
-                access_log off;
-                client_body_temp_path {{P("temp/client_body")}};
-                proxy_temp_path {{P("temp/proxy")}};
-                fastcgi_temp_path {{P("temp/fastcgi")}};
-                uwsgi_temp_path {{P("temp/uwsgi")}};
-                scgi_temp_path {{P("temp/scgi")}};
-
-                include {{P("authserver-cluster.conf")}};
-            }
-            """);
-        return builder.ToString();
-    }
-
-    private static async Task<bool> AcceptsAsync(int port)
-    {
-        using var client = new TcpClient();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(1));
-        try
-        {
-            await client.ConnectAsync(IPAddress.Loopback, port, timeout.Token);
-            return true;
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            return false;
-        }
-    }
-
-    private static string FindNginx()
-    {
-        var path = Environment.GetEnvironmentVariable("PATH") ?? "";
-        return path.Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries).Append("/usr/sbin")
-            .Select(folder => Path.Combine(folder, "nginx"))
-            .FirstOrDefault(File.Exists)
-            ?? throw new InvalidOperationException(
-                $"The cluster tests need nginx, and it is not on PATH (PATH={path}) or in /usr/sbin. ./test.sh installs it " +
-                "(Debian's nginx package: apt-get install nginx).");
     }
 
     [GeneratedRegex(@"\{\{([A-Z0-9_]+)\}\}")]

@@ -146,7 +146,7 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
 
         public ClientApplication()
         {
-            var port = FreePort();
+            var port = AuthServer.Testing.Loopback.FreePort();
             Url = $"http://127.0.0.1:{port}/";
             _listener.Prefixes.Add(Url);
             _listener.Start();
@@ -182,13 +182,6 @@ public sealed class SignInJourneyTests(SqliteServerFixture fixture) : IClassFixt
             _listener.Stop();
             _listener.Close();
             _loop.Wait(TimeSpan.FromSeconds(5));
-        }
-
-        private static int FreePort()
-        {
-            using var socket = new System.Net.Sockets.TcpListener(IPAddress.Loopback, 0);
-            socket.Start();
-            return ((IPEndPoint)socket.LocalEndpoint).Port;
         }
     }
 

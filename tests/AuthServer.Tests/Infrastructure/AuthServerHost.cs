@@ -1,6 +1,5 @@
 using System.Net;
 using System.Net.Http.Headers;
-using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
 using AuthServer.Data;
@@ -46,7 +45,7 @@ public sealed class AuthServerHost : IAsyncDisposable
     public static async Task<AuthServerHost> StartAsync(HostSettings settings, FakeTimeProvider? time = null, int? port = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
-        port ??= FreePort();
+        port ??= Loopback.FreePort();
         var issuer = $"http://127.0.0.1:{port}";
         string[] args =
         [
@@ -140,13 +139,6 @@ public sealed class AuthServerHost : IAsyncDisposable
         Http.Dispose();
         await App.StopAsync();
         await App.DisposeAsync();
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
 
