@@ -1,4 +1,5 @@
 using AuthServer.Account;
+using AuthServer.Admin;
 using AuthServer.Configuration;
 using AuthServer.Data;
 using AuthServer.Data.Stores;
@@ -57,7 +58,8 @@ public static class AuthServerApp
 
         // Protocol endpoints answer in RFC 6749 §5.2 JSON; pages answer with a page.
         app.UseWhen(IsProtocolRequest, protocol => protocol.UseMiddleware<ErrorResponseMiddleware>());
-        app.UseWhen(c => !IsProtocolRequest(c), pages =>
+        app.UseWhen(AdminApi.IsApiRequest, api => api.UseAdminApiPipeline());
+        app.UseWhen(c => !IsProtocolRequest(c) && !AdminApi.IsApiRequest(c), pages =>
         {
             pages.UsePageErrors();
             pages.UsePageSecurityHeaders();
@@ -159,12 +161,14 @@ public static class AuthServerApp
         services.AddHostedService<TokenPruningService>();
         services.AddSingleton(sp => sp.GetServices<IHostedService>().OfType<TokenPruningService>().Single());
         services.AddHostedService<KeyRefreshService>();
+        services.AddAdmin(options);
     }
 
     /// <summary>The session cookie, antiforgery and the keys that protect both.</summary>
     private static void AddSignIn(IServiceCollection services, AuthServerOptions options)
     {
-        services.AddRazorPages();
+        // Every page under /admin needs the admin role and a session that proved a second factor.
+        services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Admin", AdminAccess.UiPolicy));
         // The key ring lives in the database, so every node accepts the others' cookies and tokens; each key's secret
         // is sealed under the master key. (Keys of the old keys/data-protection folder are not read: signed in again.)
         services.AddDataProtection().SetApplicationName("AuthServer");
@@ -189,6 +193,12 @@ public static class AuthServerApp
                 o.ReturnUrlParameter = "returnUrl";
                 o.ExpireTimeSpan = options.Users.SessionLifetime;
                 o.SlidingExpiration = false;
+                o.Events.OnRedirectToAccessDenied = context =>
+                {
+                    // Signed in but not allowed: say so (403), rather than send the browser somewhere else.
+                    context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                    return Task.CompletedTask;
+                };
             });
             cookies.TwoFactorUserIdCookie!.Configure(o =>
             {
@@ -211,6 +221,7 @@ public static class AuthServerApp
     private static void MapEndpoints(WebApplication app)
     {
         app.MapGet(AssetEndpoints.StylesheetPath, AssetEndpoints.WriteStylesheetAsync);
+        app.MapGet(AssetEndpoints.AdminStylesheetPath, AssetEndpoints.WriteAdminStylesheetAsync);
         app.MapGet(AssetEndpoints.FormPostScriptPath, AssetEndpoints.WriteFormPostScriptAsync);
         app.MapMethods(AuthorizeEndpoint.Path, [HttpMethods.Get, HttpMethods.Post], AuthorizeEndpoint.HandleAsync);
         app.MapMethods(UserInfoEndpoint.Path, [HttpMethods.Get, HttpMethods.Post], UserInfoEndpoint.HandleAsync);
@@ -224,5 +235,6 @@ public static class AuthServerApp
         app.MapPost(IntrospectionEndpoint.Path, IntrospectionEndpoint.HandleAsync);
         app.MapGet(PhantomTokenEndpoint.Path, PhantomTokenEndpoint.HandleAsync);
         app.MapPost(RevocationEndpoint.Path, RevocationEndpoint.HandleAsync);
+        app.MapAdminApi();
     }
 }

@@ -1,6 +1,9 @@
 namespace AuthServer.Protocol.Audit;
 
 /// <summary>One audited fact. Never carries a token value, a secret or a password.</summary>
+/// <param name="Actor">Who made an administrative change: "user:{name}", "client:{id}" or "cli:{os user}"; null for protocol events.</param>
+/// <param name="Source">Where the request came from (the caller's IP address), when it came over HTTP.</param>
+/// <param name="Data">A JSON object with more about the event, such as an admin change's before and after (never a secret).</param>
 public sealed record AuditEvent(
     DateTimeOffset OccurredAt,
     string Action,
@@ -8,7 +11,10 @@ public sealed record AuditEvent(
     string? ClientId = null,
     string? Subject = null,
     string? Target = null,
-    string? Detail = null);
+    string? Detail = null,
+    string? Actor = null,
+    string? Source = null,
+    string? Data = null);
 
 public interface IAuditSink
 {

@@ -5,11 +5,15 @@ public static class AssetEndpoints
 {
     public const string StylesheetPath = "/assets/site.css";
     public const string FormPostScriptPath = "/assets/form-post.js";
+    public const string AdminStylesheetPath = "/assets/admin.css";
 
     private static readonly Lazy<byte[]> Stylesheet = new(() => Load("assets/site.css"));
     private static readonly Lazy<byte[]> FormPostScript = new(() => Load("assets/form-post.js"));
+    private static readonly Lazy<byte[]> AdminStylesheet = new(() => Load("assets/admin.css"));
 
     public static Task WriteStylesheetAsync(HttpContext http) => WriteAsync(http, "text/css; charset=utf-8", Stylesheet.Value);
+
+    public static Task WriteAdminStylesheetAsync(HttpContext http) => WriteAsync(http, "text/css; charset=utf-8", AdminStylesheet.Value);
 
     public static Task WriteFormPostScriptAsync(HttpContext http) => WriteAsync(http, "text/javascript; charset=utf-8", FormPostScript.Value);
 

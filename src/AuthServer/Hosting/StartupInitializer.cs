@@ -30,6 +30,7 @@ public sealed class StartupInitializer(
             }
         }
 
+        await Admin.AdminApiResource.EnsureAsync(database, time, cancellationToken);
         var stored = await keyStore.LoadAsync(cancellationToken);
         var masterKey = masterKeys.TryLoad();
         if (masterKey is null)

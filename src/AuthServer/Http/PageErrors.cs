@@ -16,6 +16,9 @@ public static class PageErrors
         var message = status switch
         {
             StatusCodes.Status400BadRequest => "The request was not valid. If you were submitting a form, go back, reload the page and try again.",
+            StatusCodes.Status403Forbidden =>
+                "You are signed in, but not allowed here. Admin pages need the admin role and a sign-in with a second factor " +
+                "(set one up under Two-step sign-in, then sign out and in again).",
             StatusCodes.Status404NotFound => "There is no such page.",
             StatusCodes.Status405MethodNotAllowed => "That action is not possible here.",
             >= 500 => "Something went wrong on our side. It has been logged; try again in a moment.",
