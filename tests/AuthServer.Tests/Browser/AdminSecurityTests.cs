@@ -1,0 +1,88 @@
+using AuthServer.Testing;
+using AuthServer.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace AuthServer.Tests.Browser;
+
+/// <summary>The admin pages in a real browser: who is refused, and what the browser is told not to do.</summary>
+public sealed class AdminSecurityTests(SqliteServerFixture fixture, AdminBrowser browser)
+    : IClassFixture<SqliteServerFixture>, IClassFixture<AdminBrowser>
+{
+    private AuthServerHost Server => fixture.Host;
+
+    [Fact]
+    public async Task AdminWithMfa_ReachesTheOverview()
+    {
+        var (page, name) = await browser.SignInAdminAsync(Server);
+        await page.Locator("main h1").GetByText("Overview").WaitForAsync();
+        Assert.Contains(name, await page.InnerTextAsync("header"), StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task NonAdmin_Gets403()
+    {
+        var page = await browser.NewPageAsync();
+        var userName = "plain-" + Guid.NewGuid().ToString("N")[..8];
+        await Server.CreateUserAsync(userName, Infrastructure.Admin.Password);
+        await page.GotoAsync(Server.Issuer + "/account/login?returnUrl=%2F");
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", Infrastructure.Admin.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.Locator("main").GetByText($"Signed in as {userName}").WaitForAsync();
+
+        var response = await page.GotoAsync(Server.Issuer + "/admin");
+        Assert.Equal(403, response!.Status);
+        Assert.Contains("not allowed here", await page.InnerTextAsync("main"), StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task AdminWithoutMfa_Gets403()
+    {
+        var page = await browser.NewPageAsync();
+        var userName = "nomfa-" + Guid.NewGuid().ToString("N")[..8];
+        await Server.CreateUserAsync(userName, Infrastructure.Admin.Password, "admin");
+        await page.GotoAsync(Server.Issuer + "/admin");
+        await page.FillAsync("#username", userName);
+        await page.FillAsync("#password", Infrastructure.Admin.Password);
+        await page.ClickAsync("button[type=submit]");
+        await page.WaitForURLAsync(Server.Issuer + "/admin", new PageWaitForURLOptions { WaitUntil = WaitUntilState.Commit });
+        await page.Locator("main").GetByText("not allowed here").WaitForAsync();
+        var response = await page.ReloadAsync();
+        Assert.Equal(403, response!.Status);
+        await page.Context.CloseAsync();
+    }
+
+    [Fact]
+    public async Task Framing_IsRefused()
+    {
+        var (page, _) = await browser.SignInAdminAsync(Server);
+
+        // Another origin's page that frames the admin overview: the browser must not render it inside the frame.
+        // (Loopback under another name, so the browser's private-network rules do not stop the request first.)
+        var attacker = $"http://localhost:{Loopback.FreePort()}/";
+        await page.RouteAsync(attacker, route => route.FulfillAsync(new RouteFulfillOptions
+        {
+            ContentType = "text/html",
+            Body = $"<!DOCTYPE html><html><body><iframe id=f src=\"{Server.Issuer}/admin\" width=800 height=600></iframe></body></html>",
+        }));
+        var blocked = new TaskCompletionSource<IResponse>();
+        page.Response += (_, r) =>
+        {
+            if (r.Request.ResourceType == "document" && r.Url.StartsWith(Server.Issuer, StringComparison.Ordinal) && r.Status == 200)
+            {
+                blocked.TrySetResult(r);
+            }
+        };
+        await page.GotoAsync(attacker);
+        var framed = await blocked.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        Assert.Equal("DENY", await framed.HeaderValueAsync("x-frame-options"));
+        Assert.Contains("frame-ancestors 'none'", await framed.HeaderValueAsync("content-security-policy") ?? "", StringComparison.Ordinal);
+        var frame = page.Frames.Single(f => f != page.MainFrame);
+        var shown = await frame.EvaluateAsync<string>("() => document.body ? document.body.innerText : ''").ContinueWith(t => t.IsCompletedSuccessfully ? t.Result : "");
+        Assert.DoesNotContain("Sign in", shown, StringComparison.Ordinal);
+        Assert.DoesNotContain("Overview", shown, StringComparison.Ordinal);
+        await page.Context.CloseAsync();
+    }
+}
