@@ -59,24 +59,25 @@ public sealed class AdminSecurityTests(SqliteServerFixture fixture, AdminBrowser
     {
         var (page, _) = await browser.SignInAdminAsync(Server);
 
-        // Another origin's page that frames the admin overview: the browser must not render it inside the frame.
-        // (Loopback under another name, so the browser's private-network rules do not stop the request first.)
-        var attacker = $"http://localhost:{Loopback.FreePort()}/";
-        await page.RouteAsync(attacker, route => route.FulfillAsync(new RouteFulfillOptions
-        {
-            ContentType = "text/html",
-            Body = $"<!DOCTYPE html><html><body><iframe id=f src=\"{Server.Issuer}/admin\" width=800 height=600></iframe></body></html>",
-        }));
+        // Another origin's page (a real listener on another loopback port; same site, so the admin's session cookie goes
+        // along) frames the admin overview: the browser must not render it inside the frame.
+        using var attacker = new StaticPageServer(
+            $"<!DOCTYPE html><html><body><iframe id=f src=\"{Server.Issuer}/admin\" width=800 height=600></iframe></body></html>");
         var blocked = new TaskCompletionSource<IResponse>();
+        var seen = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        page.RequestFailed += (_, r) => seen.Enqueue("failed " + r.Url + " " + r.Failure);
         page.Response += (_, r) =>
         {
+            seen.Enqueue($"{r.Status} {r.Url} {r.Request.ResourceType}");
             if (r.Request.ResourceType == "document" && r.Url.StartsWith(Server.Issuer, StringComparison.Ordinal) && r.Status == 200)
             {
                 blocked.TrySetResult(r);
             }
         };
-        await page.GotoAsync(attacker);
-        var framed = await blocked.Task.WaitAsync(TimeSpan.FromSeconds(15));
+        await page.GotoAsync(attacker.Url);
+        await Task.WhenAny(blocked.Task, Task.Delay(5000));
+        Assert.True(blocked.Task.IsCompleted, string.Join("\n", seen));
+        var framed = await blocked.Task;
         Assert.Equal("DENY", await framed.HeaderValueAsync("x-frame-options"));
         Assert.Contains("frame-ancestors 'none'", await framed.HeaderValueAsync("content-security-policy") ?? "", StringComparison.Ordinal);
         var frame = page.Frames.Single(f => f != page.MainFrame);
