@@ -129,6 +129,9 @@ internal static class CliDatabase
         if (migrate)
         {
             await new MigrationRunner(database, TimeProvider.System).MigrateAsync(ct);
+
+            // As at a node's start: an import may then name the admin API's scope before any node has run.
+            await Admin.AdminApiResource.EnsureAsync(database, TimeProvider.System, ct);
         }
 
         return database;
