@@ -77,14 +77,17 @@ public sealed class UserAdministration(
         }
 
         var user = new UserEntity { UserName = request.UserName?.Trim(), Email = email, CreatedAt = time.GetUtcNow() };
-        if (errors.Count == 0)
+        // Identity's own rules (name characters, uniqueness, password policy), all at once rather than first-failure.
+        if (!string.IsNullOrWhiteSpace(user.UserName))
         {
-            // Identity's own rules (name characters, uniqueness, password policy), all at once rather than first-failure.
             foreach (var validator in users.UserValidators)
             {
                 errors.AddRange(FieldErrors(await validator.ValidateAsync(users, user)));
             }
+        }
 
+        if (!string.IsNullOrEmpty(request.Password))
+        {
             foreach (var validator in users.PasswordValidators)
             {
                 errors.AddRange(FieldErrors(await validator.ValidateAsync(users, user, request.Password)));

@@ -85,7 +85,7 @@ public static class UserClaimValues
             else if (value.Length == 0 || value.Length > ClaimValueTypes.MaxValueLength || !ClaimsResolver.IsValid(types[type], value))
             {
                 errors.Add(new FieldError(field,
-                    $"Line {i + 1}: {type} must be a {ClaimValueTypes.Name(types[type])} value of at most {ClaimValueTypes.MaxValueLength} characters."));
+                    $"Line {i + 1}: {type} must be {Kind(types[type])} value of at most {ClaimValueTypes.MaxValueLength} characters."));
             }
             else
             {
@@ -111,5 +111,7 @@ public static class UserClaimValues
     }
 
     private static string WrongType(ClaimValueType type) =>
-        $"must be a {ClaimValueTypes.Name(type)} value or an array of them (at most {ClaimValueTypes.MaxValueLength} characters each)";
+        $"must be {Kind(type)} value or an array of them (at most {ClaimValueTypes.MaxValueLength} characters each)";
+
+    private static string Kind(ClaimValueType type) => type == ClaimValueType.Integer ? "an integer" : $"a {ClaimValueTypes.Name(type)}";
 }
