@@ -84,6 +84,15 @@ internal static class TokenSql
     };
 
     private static string[] Split(string value) => value.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+
+    /// <summary>
+    /// Revokes the active tokens that match <paramref name="condition"/> (parameters @at, @prune and the condition's).
+    /// A revoked row is kept for a while (so reuse of a revoked token can still be recognised), then pruned.
+    /// </summary>
+    public static string Revoke(string condition) =>
+        "UPDATE tokens SET status = 'revoked', revoked_at = @at, " +
+        "prune_after = CASE WHEN prune_after < @prune THEN prune_after ELSE @prune END " +
+        $"WHERE {condition} AND status = 'active'";
 }
 
 internal static class AuditSql

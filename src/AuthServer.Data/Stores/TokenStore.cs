@@ -42,11 +42,7 @@ public sealed class TokenStore(AuthServerDatabase database, GroupCommitWriter wr
         await using var connection = await database.OpenConnectionAsync(cancellationToken);
         await using var command = connection.CreateCommand();
 
-        // A revoked row is kept for a while (so reuse of a revoked token can still be recognised), then pruned.
-        command.CommandText =
-            "UPDATE tokens SET status = 'revoked', revoked_at = @at, " +
-            "prune_after = CASE WHEN prune_after < @prune THEN prune_after ELSE @prune END " +
-            $"WHERE {condition} AND status = 'active'";
+        command.CommandText = TokenSql.Revoke(condition);
         command.AddParameter("@at").Value = revokedAt.ToUnixTimeSeconds();
         command.AddParameter("@prune").Value = (revokedAt + settings.RevokedRetention).ToUnixTimeSeconds();
         command.AddParameter("@key").Value = key;

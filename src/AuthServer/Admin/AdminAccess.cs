@@ -85,7 +85,9 @@ public sealed class AdminRequirementHandler(UserManager<UserEntity> users) : Aut
             return;
         }
 
-        if (!await users.IsLockedOutAsync(user) && await users.IsInRoleAsync(user, MfaPolicy.AdminRole))
+        // A session also needs MFA still enrolled: once an admin resets it, the session that proved it no longer counts.
+        if (!await users.IsLockedOutAsync(user) && await users.IsInRoleAsync(user, MfaPolicy.AdminRole)
+            && (requirement.ViaBearerToken || await users.GetTwoFactorEnabledAsync(user)))
         {
             context.Succeed(requirement);
         }
