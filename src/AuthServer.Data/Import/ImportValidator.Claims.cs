@@ -20,35 +20,24 @@ internal sealed partial class ImportValidator
         Each(list, "$.claimTypes", (t, path, seen) =>
         {
             var valueType = ClaimValueTypes.Parse(t.ValueType);
-            if (valueType is null)
-            {
-                Error($"{path}.valueType", "must be 'string', 'boolean', 'integer' or 'json'");
-            }
+            Check(ResourceRules.ValueTypeError(t.ValueType), $"{path}.valueType");
 
             if (Name(t.Name, $"{path}.name", seen) is not { } name)
             {
                 return;
             }
 
-            if (StandardClaims.Reserved.Contains(name))
-            {
-                Error($"{path}.name", $"'{name}' is asserted by the server itself and cannot come from the claims store");
-            }
-            else if (name.Length > 200 || name.Any(c => c <= 0x20 || c > 0x7E || c is '"' or '\\'))
-            {
-                Error($"{path}.name", "must be 1-200 printable ASCII characters without spaces, quotes or backslashes");
-            }
-
-            MaxLength(t.Description, $"{path}.description", 1000);
+            Check(ResourceRules.ClaimTypeNameError(name), $"{path}.name");
+            MaxLength(t.Description, $"{path}.description", ResourceRules.DescriptionMaxLength);
             _claimTypes[name] = valueType ?? ClaimValueType.String;
         });
     }
 
     private void ValidateScopeClaims(ScopeImport s, string path)
     {
-        if (s.Name is not null && IdentityScopes.All.Contains(s.Name))
+        if (s.Name is not null)
         {
-            Error($"{path}.name", $"'{s.Name}' is a built-in OpenID Connect scope; its claims are fixed (OpenID Connect Core §5.4)");
+            Check(ResourceRules.IdentityScopeError(s.Name), $"{path}.name");
         }
 
         for (var i = 0; i < (s.Claims?.Count ?? 0); i++)

@@ -23,15 +23,12 @@ internal sealed partial class ImportValidator(
         {
             if (Name(s.Name, $"{path}.name", seen) is { } name)
             {
-                if (ScopePolicyAccepts(name) is false)
-                {
-                    Error($"{path}.name", "must be printable ASCII without spaces, quotes or backslashes");
-                }
+                Check(ResourceRules.ScopeNameError(name), $"{path}.name");
 
                 scopes.Add(name);
             }
 
-            MaxLength(s.Description, $"{path}.description", 1000);
+            MaxLength(s.Description, $"{path}.description", ResourceRules.DescriptionMaxLength);
             ValidateScopeClaims(s, path);
         });
 
@@ -39,20 +36,13 @@ internal sealed partial class ImportValidator(
         {
             if (Name(a.Name, $"{path}.name", seen) is { } name)
             {
-                // RFC 8707 §2: resource indicators are absolute URIs without a fragment.
-                if (!Uri.TryCreate(name, UriKind.Absolute, out _) || name.Contains('#') || name.Contains(' ') || name.Length > 400)
-                {
-                    Error($"{path}.name", "must be an absolute URI without a fragment, such as https://api.example.com/orders");
-                }
+                Check(ResourceRules.ApiNameError(name), $"{path}.name");
 
                 apis.Add(name);
             }
 
-            MaxLength(a.DisplayName, $"{path}.displayName", 200);
-            if (a.SigningAlgorithm is not null && !SigningAlgorithms.IsSupported(a.SigningAlgorithm))
-            {
-                Error($"{path}.signingAlgorithm", "must be ES256 or RS256");
-            }
+            MaxLength(a.DisplayName, $"{path}.displayName", ResourceRules.DisplayNameMaxLength);
+            Check(ResourceRules.SigningAlgorithmError(a.SigningAlgorithm), $"{path}.signingAlgorithm");
         });
 
         // API scopes may name scopes defined anywhere in the file, so they are checked after all scopes.
@@ -276,16 +266,15 @@ internal sealed partial class ImportValidator(
         }
     }
 
-    private void MaxLength(string? value, string path, int max)
+    private void MaxLength(string? value, string path, int max) => Check(ResourceRules.MaxLengthError(value, max), path);
+
+    private void Check(string? message, string path)
     {
-        if (value?.Length > max)
+        if (message is not null)
         {
-            Error(path, $"must be at most {max} characters");
+            Error(path, message);
         }
     }
-
-    private static bool ScopePolicyAccepts(string name) =>
-        name.All(c => c >= 0x21 && c != 0x22 && c != 0x5C && c <= 0x7E) && name.Length <= 200;
 
     private void Error(string path, string message) => _errors.Add(new ImportError(path, message));
 

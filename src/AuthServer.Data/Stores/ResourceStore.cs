@@ -5,11 +5,23 @@ using Microsoft.EntityFrameworkCore;
 
 namespace AuthServer.Data.Stores;
 
-/// <summary>The API, scope and claim type catalog, loaded as one snapshot and cached for a bounded time.</summary>
+/// <summary>
+/// The API, scope and claim type catalog, loaded as one snapshot and cached for a bounded time. An admin change
+/// calls <see cref="Invalidate"/>, so it applies to the next token this node issues; other nodes see it within
+/// <see cref="CacheSettings.ResourceLifetime"/>.
+/// </summary>
 public sealed class ResourceStore(AuthServerDatabase database, CacheSettings cache, TimeProvider time) : IResourceStore
 {
     private readonly SemaphoreSlim _reload = new(1, 1);
     private volatile Snapshot? _snapshot;
+    private long _generation;
+
+    /// <summary>Drops the cached catalog; a load that began before the change is not kept either.</summary>
+    public void Invalidate()
+    {
+        Interlocked.Increment(ref _generation);
+        _snapshot = null;
+    }
 
     public async ValueTask<ResourceCatalog> GetCatalogAsync(CancellationToken cancellationToken)
     {
@@ -28,6 +40,7 @@ public sealed class ResourceStore(AuthServerDatabase database, CacheSettings cac
                 return snapshot.Catalog;
             }
 
+            var generation = Interlocked.Read(ref _generation);
             await using var db = database.CreateContext();
             var apis = await db.Apis.AsNoTracking().ToListAsync(cancellationToken);
             var scopes = await db.Scopes.AsNoTracking().ToListAsync(cancellationToken);
@@ -37,7 +50,11 @@ public sealed class ResourceStore(AuthServerDatabase database, CacheSettings cac
                     a.Name, a.DisplayName, a.Scopes.ToHashSet(StringComparer.Ordinal), a.SigningAlgorithm, a.Enabled, a.Internal)),
                 scopes.Select(s => new ScopeDefinition(s.Name, s.Description) { Claims = s.Claims?.ToArray() ?? [] }),
                 claimTypes.Select(MapClaimType));
-            _snapshot = new Snapshot(catalog, time.GetUtcNow() + cache.ResourceLifetime);
+            if (Interlocked.Read(ref _generation) == generation)
+            {
+                _snapshot = new Snapshot(catalog, time.GetUtcNow() + cache.ResourceLifetime);
+            }
+
             return catalog;
         }
         finally
