@@ -309,6 +309,31 @@ public abstract class ClientsApiTests(ServerFixture fixture)
         }
     }
 
+    [Theory]
+    [InlineData("https://app.example.test/", "trailing slash")]
+    [InlineData("https://App.example.test", "uppercase host")]
+    [InlineData("https://app.example.test:443", "default port written")]
+    [InlineData("ftp://app.example.test", "not http(s)")]
+    [InlineData("http://app.example.test", "plain http off loopback")]
+    public async Task Import_WithABadCorsOrigin_IsRefusedWithItsPath(string origin, string why)
+    {
+        var importer = new AuthServer.Data.Import.ConfigurationImporter(Server.Service<AuthServerDatabase>(), Server.Time,
+            Server.Service<AuthServer.Protocol.Grants.GrantHandlers>().Names);
+        var result = await importer.ImportAsync($$"""{"clients":[{"clientId":"{{NewId()}}","type":"public","corsOrigins":["{{origin}}"]}]}""", default);
+        Assert.True(result.Errors.Any(e => e.Path == "$.clients[0].corsOrigins[0]"), why);
+    }
+
+    [Fact]
+    public async Task Import_CorsOrigins_AreStoredAndShownByTheApi()
+    {
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        var id = NewId();
+        await Server.ImportAsync($$"""{"clients":[{"clientId":"{{id}}","type":"public","corsOrigins":["https://app.example.test","http://localhost:3000","https://app.example.test:8443"]}]}""");
+        var settings = JsonDocument.Parse(await api.GetStringAsync($"{Base}/{id}")).RootElement.GetProperty("settings");
+        Assert.Equal(["https://app.example.test", "http://localhost:3000", "https://app.example.test:8443"],
+            settings.GetProperty("corsOrigins").EnumerateArray().Select(e => e.GetString()));
+    }
+
     [Fact]
     public async Task OpenApiDocument_DescribesTheClientEndpoints()
     {
