@@ -211,6 +211,27 @@ public abstract class ClientsApiTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Update_PublicToConfidential_GeneratesASecretOnce_AndBackToPublicDropsIt()
+    {
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        var id = NewId();
+        (await PostJsonAsync(api, Base, new { clientId = id, type = "public" })).EnsureSuccessStatusCode();
+
+        var machine = new { type = "confidential", grantTypes = new[] { "client_credentials" }, allowedScopes = new[] { "orders.read" }, allowedApis = new[] { Orders } };
+        using var confidential = await PutJsonAsync(api, $"{Base}/{id}", machine);
+        var secret = JsonDocument.Parse(await confidential.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").GetString()!;
+        Assert.NotEmpty(await Server.IssueAsync((id, secret), ("scope", "orders.read")));
+
+        // Saving again keeps that secret and makes no new one.
+        using var again = await PutJsonAsync(api, $"{Base}/{id}", machine);
+        Assert.Equal(JsonValueKind.Null, JsonDocument.Parse(await again.Content.ReadAsStringAsync()).RootElement.GetProperty("secret").ValueKind);
+
+        using var toPublic = await PutJsonAsync(api, $"{Base}/{id}", new { type = "public" });
+        Assert.False(JsonDocument.Parse(await toPublic.Content.ReadAsStringAsync()).RootElement.GetProperty("client").GetProperty("hasSecret").GetBoolean());
+        await ProtocolAssert.ErrorAsync(await TokenAsync(id, secret), HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
     public async Task RotateSecret_OfAPublicClient_Is400()
     {
         using var api = await Infrastructure.Admin.ApiClientAsync(Server);
