@@ -23,6 +23,9 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<ClientEntit
         b.Property(c => c.IdTokenSigningAlgorithm).HasMaxLength(10).IsRequired().HasDefaultValue("RS256");
         b.Property(c => c.RefreshTokenLifetimeSeconds).HasDefaultValue(30 * 86_400);
         b.Property(c => c.RefreshTokenIdleSeconds).HasDefaultValue(14 * 86_400);
+
+        // Migration 0010; null on existing rows (no origins).
+        b.Property(c => c.AllowedCorsOrigins);
         b.HasMany(c => c.Secrets).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
         b.HasMany(c => c.Claims).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
     }

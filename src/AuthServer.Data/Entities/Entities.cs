@@ -31,6 +31,9 @@ public sealed class ClientEntity
     /// <summary>The token exchange policy as JSON (see ClientStore), or null: the client may not exchange tokens.</summary>
     public string? TokenExchange { get; set; }
 
+    /// <summary>Browser origins (scheme://host[:port]) that may call the token endpoint from script (migration 0010).</summary>
+    public List<string>? AllowedCorsOrigins { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public List<ClientSecretEntity> Secrets { get; set; } = [];

@@ -163,6 +163,7 @@ public sealed class ConfigurationImporter(
         var exchange = c.TokenExchange is not { } x ? null : TokenExchangeJson.Write(Distinct(x.Audiences), Distinct(x.SubjectAudiences),
             x.Delegation ?? false, x.Impersonation ?? false, x.IdTokenSubject ?? false, x.MaxLifetimeSeconds ?? 300);
         entity.TokenExchange = exchange;
+        entity.AllowedCorsOrigins = c.CorsOrigins is null ? null : Distinct(c.CorsOrigins);
         var claimsChanged = UserClaimsImporter.Replace(entity.Claims, c.Claims, types,
             (type, value) => new ClientClaimEntity { Type = type, Value = value }, e => (e.Type, e.Value));
 

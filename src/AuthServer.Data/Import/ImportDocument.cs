@@ -66,7 +66,8 @@ public sealed record ClientImport(
     int? RefreshTokenLifetimeSeconds = null,
     int? RefreshTokenIdleSeconds = null,
     Dictionary<string, System.Text.Json.JsonElement>? Claims = null,
-    TokenExchangeImport? TokenExchange = null);
+    TokenExchangeImport? TokenExchange = null,
+    List<string?>? CorsOrigins = null);
 
 /// <summary>Exactly one of: a secret value (hashed on import), a precomputed hash, or generate=true.</summary>
 public sealed record SecretImport(string? Value, string? Hash, bool? Generate);

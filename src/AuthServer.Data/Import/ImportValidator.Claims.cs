@@ -56,7 +56,7 @@ internal sealed partial class ImportValidator
         {
             if (!_claimTypes.TryGetValue(type, out var valueType))
             {
-                Error($"{path}.{type}", "names no claim type defined in the file, the database or OpenID Connect");
+                Error($"{path}.{type}", $"names no claim type defined in {Catalog} or by OpenID Connect");
             }
             else if (ClaimValueTypes.ToValues(element, valueType) is null)
             {

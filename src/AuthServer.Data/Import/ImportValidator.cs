@@ -12,6 +12,9 @@ internal sealed partial class ImportValidator(
 {
     private readonly List<ImportError> _errors = [];
 
+    /// <summary>Where a referenced scope or API may be defined, as error messages say it.</summary>
+    public string Catalog { get; init; } = "the file or the database";
+
     public IReadOnlyList<ImportError> Validate(ImportDocument doc)
     {
         // The OpenID Connect scopes are built in: clients may list them without the file defining them.
@@ -51,6 +54,18 @@ internal sealed partial class ImportValidator(
         Each(doc.Clients, "$.clients", (c, path, seen) => ValidateClient(c, path, seen, scopes, apis));
         ValidateUsers(doc.Users);
         ValidateUserClaims(doc.UserClaims);
+        return _errors;
+    }
+
+    /// <summary>
+    /// One client on its own, against the catalog this validator was made with (the admin API and pages use it, so a
+    /// client is held to the same rules however it is written). Paths start at "$", the client object.
+    /// </summary>
+    public IReadOnlyList<ImportError> ValidateClient(ClientImport client)
+    {
+        _claimTypes = new Dictionary<string, Protocol.Claims.ClaimValueType>(KnownClaimTypes, StringComparer.Ordinal);
+        var scopes = new HashSet<string>(knownScopes.Concat(IdentityScopes.All), StringComparer.Ordinal);
+        ValidateClient(client, "$", new HashSet<string>(StringComparer.Ordinal), scopes, knownApis.ToHashSet(StringComparer.Ordinal));
         return _errors;
     }
 
@@ -151,6 +166,14 @@ internal sealed partial class ImportValidator(
     {
         RedirectUriList(c.RedirectUris, $"{path}.redirectUris");
         RedirectUriList(c.PostLogoutRedirectUris, $"{path}.postLogoutRedirectUris");
+        for (var i = 0; i < (c.CorsOrigins?.Count ?? 0); i++)
+        {
+            if (CorsOrigins.RegistrationError(c.CorsOrigins![i]) is { } problem)
+            {
+                Error($"{path}.corsOrigins[{i}]", problem);
+            }
+        }
+
         if (c.RequirePkce == false && type == "public")
         {
             Error($"{path}.requirePkce", "a public client always uses PKCE (RFC 9700 §2.1.1)");
@@ -261,7 +284,7 @@ internal sealed partial class ImportValidator(
         {
             if (values![i] is not { } value || !known.Contains(value))
             {
-                Error($"{path}[{i}]", $"names no {what} defined in the file or the database");
+                Error($"{path}[{i}]", $"names no {what} defined in {Catalog}");
             }
         }
     }

@@ -14,6 +14,7 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
 {
     private const int MaxEntries = 10_000;
     private readonly ConcurrentDictionary<string, (Client? Client, DateTimeOffset Until)> _cache = new(StringComparer.Ordinal);
+    private long _evictions;
 
     public async ValueTask<Client?> FindAsync(string clientId, CancellationToken cancellationToken)
     {
@@ -23,6 +24,8 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
             return hit.Client;
         }
 
+        // A read that overlaps an eviction may hold the old row: it is returned, but not cached.
+        var evictions = Interlocked.Read(ref _evictions);
         await using var db = database.CreateContext();
         var entity = await db.Clients.AsNoTracking().Include(c => c.Secrets).Include(c => c.Claims)
             .FirstOrDefaultAsync(c => c.ClientId == clientId, cancellationToken);
@@ -35,7 +38,22 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
         }
 
         _cache[clientId] = (client, now + cache.ClientLifetime);
+        if (Interlocked.Read(ref _evictions) != evictions)
+        {
+            _cache.TryRemove(clientId, out _);
+        }
+
         return client;
+    }
+
+    /// <summary>
+    /// Forgets the cached client after an admin change on this node, so the next request here sees the change;
+    /// other nodes see it when their entry expires.
+    /// </summary>
+    public void Evict(string clientId)
+    {
+        Interlocked.Increment(ref _evictions);
+        _cache.TryRemove(clientId, out _);
     }
 
     internal static Client Map(ClientEntity e) => new()
@@ -62,6 +80,7 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
         RefreshTokenIdleLifetime = TimeSpan.FromSeconds(e.RefreshTokenIdleSeconds),
         Claims = e.Claims.OrderBy(c => c.Id).Select(c => new ClaimValue(c.Type, c.Value)).ToArray(),
         TokenExchange = TokenExchangeJson.Read(e.TokenExchange),
+        CorsOrigins = e.AllowedCorsOrigins?.ToArray() ?? [],
     };
 }
 

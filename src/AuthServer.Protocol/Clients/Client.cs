@@ -76,5 +76,8 @@ public sealed record Client
     /// <summary>Token exchange (RFC 8693) rules; null means the client may not exchange tokens.</summary>
     public TokenExchangePolicy? TokenExchange { get; init; }
 
+    /// <summary>Browser origins allowed to call this server's endpoints from script (serialized as the Origin header is).</summary>
+    public IReadOnlyList<string> CorsOrigins { get; init; } = [];
+
     public bool CanIntrospect => IntrospectionApis.Count > 0;
 }
