@@ -86,4 +86,31 @@ public sealed class AdminSecurityTests(SqliteServerFixture fixture, AdminBrowser
         Assert.DoesNotContain("Overview", shown, StringComparison.Ordinal);
         await page.Context.CloseAsync();
     }
+
+    [Fact]
+    public async Task CrossOriginPost_WithoutAntiforgeryToken_IsRefused()
+    {
+        var (page, _) = await browser.SignInAdminAsync(Server);
+        var clientId = "csrf-" + Guid.NewGuid().ToString("N")[..8];
+
+        // Another origin on the same site: the browser sends the admin's session cookie with the post (SameSite=Lax lets
+        // it through), so only the antiforgery token stands between this page and a new client.
+        using var attacker = new StaticPageServer($"""
+            <!DOCTYPE html><html><body>
+            <form id="f" method="post" action="{Server.Issuer}/admin/clients/new">
+              <input name="Form.ClientId" value="{clientId}"><input name="Form.Type" value="confidential">
+              <input name="Form.GrantTypes" value="client_credentials">
+              <button id="go" type="submit">win a prize</button>
+            </form></body></html>
+            """);
+        await page.GotoAsync(attacker.Url);
+        var response = await page.RunAndWaitForResponseAsync(() => page.ClickAsync("#go"),
+            r => r.Url.StartsWith(Server.Issuer + "/admin/clients/new", StringComparison.Ordinal));
+        Assert.Equal(400, response.Status);
+
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        using var lookup = await api.GetAsync($"/admin/api/v1/clients/{clientId}");
+        Assert.Equal(System.Net.HttpStatusCode.NotFound, lookup.StatusCode);
+        await page.Context.CloseAsync();
+    }
 }
