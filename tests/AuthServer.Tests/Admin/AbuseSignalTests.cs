@@ -1,7 +1,10 @@
 using System.Net;
+using AuthServer.Data.Entities;
 using AuthServer.Hosting;
 using AuthServer.Signals;
 using AuthServer.Tests.Infrastructure;
+using Microsoft.AspNetCore.Identity;
+using Microsoft.Extensions.DependencyInjection;
 using static AuthServer.Tests.Admin.SignalSettings;
 using static AuthServer.Tests.Infrastructure.TestClients;
 
@@ -152,6 +155,37 @@ public abstract class AbuseSignalTests(ServerFixture fixture)
         var row = Assert.Single(await SignalRowsAsync(Server, AbuseSignals.CredentialStuffing, since));
         Assert.Equal("ip:" + Loopback, row[0]);
         Assert.Equal(1, meter[AbuseSignals.CredentialStuffing]);
+    }
+
+    [Fact]
+    public async Task CredentialStuffing_CountsWrongSecondFactorsToo()
+    {
+        var since = FreshWindow();
+        using (var browser = new PageSession(Server))
+        {
+            foreach (var name in new[] { "nobody-a", "nobody-b" })
+            {
+                using var failed = await browser.SubmitAsync("/account/login", ("Username", name + Guid.NewGuid().ToString("N")[..6]), ("Password", "x"), ("ReturnUrl", "/"));
+            }
+        }
+
+        // A third account whose password is right but whose second factor is wrong.
+        var user = await Server.CreateUserAsync("mfa-" + Guid.NewGuid().ToString("N")[..8], CodeFlow.Password);
+        await using (var scope = Server.App.Services.CreateAsyncScope())
+        {
+            var users = scope.ServiceProvider.GetRequiredService<UserManager<UserEntity>>();
+            var stored = (await users.FindByIdAsync(user.Id))!;
+            await users.ResetAuthenticatorKeyAsync(stored);
+            await users.SetTwoFactorEnabledAsync(stored, true);
+        }
+
+        using var session = new PageSession(Server);
+        using var password = await session.SubmitAsync("/account/login", ("Username", user.UserName!), ("Password", CodeFlow.Password), ("ReturnUrl", "/"));
+        Assert.Empty(await SignalRowsAsync(Server, AbuseSignals.CredentialStuffing, since));
+        using var code = await session.SubmitAsync(password.Headers.Location!.OriginalString, ("Code", "000000"), ("ReturnUrl", "/"));
+        Assert.Equal(HttpStatusCode.OK, code.StatusCode);
+
+        Assert.Single(await SignalRowsAsync(Server, AbuseSignals.CredentialStuffing, since));
     }
 
     [Fact]
