@@ -67,7 +67,7 @@ public sealed class SignalCounter(SignalRule rule, int maxKeys)
         return node.Value;
     }
 
-    /// <summary>The last instants of one key (a ring as long as the threshold), with the values they were for.</summary>
+    /// <summary>The last instants of one key (at most Threshold of them), with the distinct values they were for.</summary>
     private sealed class Entry(string key, int capacity)
     {
         private readonly long[] _instants = new long[capacity];
