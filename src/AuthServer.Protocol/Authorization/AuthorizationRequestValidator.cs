@@ -1,4 +1,5 @@
 using System.Globalization;
+using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Errors;
 using AuthServer.Protocol.Grants;
@@ -13,7 +14,7 @@ namespace AuthServer.Protocol.Authorization;
 /// every failure is an <see cref="AuthorizationPageException"/> (never a redirect: RFC 6749 §4.1.2.1, RFC 9700
 /// §4.11); after that, failures are <see cref="AuthorizationRedirectException"/>s carrying the state.
 /// </summary>
-public sealed class AuthorizationRequestValidator(IClientStore clients, IResourceStore resources)
+public sealed class AuthorizationRequestValidator(IClientStore clients, IResourceStore resources, IAuditSink audit, TimeProvider time)
 {
     public const string GrantType = "authorization_code";
 
@@ -156,6 +157,7 @@ public sealed class AuthorizationRequestValidator(IClientStore clients, IResourc
         var apiScopes = granted.Where(catalog.IsApiScope).ToList();
         if (granted.Count == 0)
         {
+            audit.Record(GrantHandlers.ScopeDenied(time, client.ClientId, GrantType, scopeParameter));
             throw redirect(OAuthErrorCode.InvalidScope, "None of the requested scopes is allowed for this client.", responseMode);
         }
 
@@ -171,6 +173,11 @@ public sealed class AuthorizationRequestValidator(IClientStore clients, IResourc
         }
         catch (OAuthException e)
         {
+            if (e.Code == OAuthErrorCode.InvalidScope)
+            {
+                audit.Record(GrantHandlers.ScopeDenied(time, client.ClientId, GrantType, scopeParameter));
+            }
+
             throw redirect(e.Code, e.Description, responseMode);
         }
 

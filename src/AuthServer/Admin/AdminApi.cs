@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AuthServer.Configuration;
+using AuthServer.Signals;
 using AuthServer.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
 
@@ -96,6 +97,7 @@ public static class AdminApi
             return next(context);
         });
         api.UseAuthentication();
+        api.UseAdminNotFoundWatch();
         api.UseAuthorization();
     }
 

@@ -2,6 +2,7 @@ using AuthServer.Http;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Introspection;
 using AuthServer.Protocol.Resources;
+using AuthServer.Signals;
 using Microsoft.Net.Http.Headers;
 
 namespace AuthServer.Endpoints;
@@ -25,7 +26,7 @@ public static class IntrospectionEndpoint
 
     public static async Task HandleAsync(
         HttpContext http, ClientAuthenticator clients, TokenIntrospector introspector, IntrospectionResponse responses,
-        IResourceStore resources, AuthServerMetrics metrics)
+        IResourceStore resources, AuthServerMetrics metrics, AbuseSignals signals)
     {
         var parameters = await ProtocolForm.ReadAsync(http.Request);
 
@@ -38,6 +39,10 @@ public static class IntrospectionEndpoint
         // token_type_hint is only a hint (§2.1): both formats are tried whatever it says.
         var record = await introspector.IntrospectAsync(caller, token, http.RequestAborted);
         metrics.Introspected(caller.ClientId, record is not null);
+        if (record is null)
+        {
+            signals.InactiveIntrospection(caller.ClientId, RequestSource.Of(http));
+        }
 
         switch (Negotiate(http.Request))
         {

@@ -5,6 +5,7 @@ using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Introspection;
 using AuthServer.Protocol.Requests;
 using AuthServer.Protocol.Resources;
+using AuthServer.Signals;
 
 namespace AuthServer.Endpoints;
 
@@ -22,7 +23,8 @@ public static class PhantomTokenEndpoint
 
     public static async Task HandleAsync(
         HttpContext http, ClientAuthenticator clients, TokenIntrospector introspector, IntrospectionResponse responses,
-        IResourceStore resources, AuthServerOptions options, AuthServerMetrics metrics, TimeProvider time)
+        IResourceStore resources, AuthServerOptions options, AuthServerMetrics metrics, TimeProvider time,
+        AbuseSignals signals)
     {
         // 1. The gateway itself, with the same rules as any introspection caller (RFC 7662 §2.1).
         var (gateway, _) = await clients.AuthenticateAsync(
@@ -44,6 +46,7 @@ public static class PhantomTokenEndpoint
         metrics.Introspected(gateway.ClientId, record is not null);
         if (record is null)
         {
+            signals.InactiveIntrospection(gateway.ClientId, RequestSource.Of(http));
             Refuse(http.Response, "The access token is not valid.");
             return;
         }

@@ -11,6 +11,7 @@ public sealed class AuthServerMetrics
     private readonly Counter<long> _errors;
     private readonly Counter<long> _introspections;
     private readonly Counter<long> _revocations;
+    private readonly Counter<long> _signals;
 
     public AuthServerMetrics(IMeterFactory meters)
     {
@@ -19,6 +20,7 @@ public sealed class AuthServerMetrics
         _errors = meter.CreateCounter<long>("authserver.protocol.errors", description: "Protocol error responses");
         _introspections = meter.CreateCounter<long>("authserver.introspections", description: "Introspection answers");
         _revocations = meter.CreateCounter<long>("authserver.revocations", description: "Revocation requests");
+        _signals = meter.CreateCounter<long>("authserver.abuse.signals", description: "Abuse signals detected (see AuthServer:Signals)");
     }
 
     public void TokenIssued(string grant, string format, string clientId) =>
@@ -32,4 +34,6 @@ public sealed class AuthServerMetrics
 
     public void Revoked(string clientId, bool found) =>
         _revocations.Add(1, new("client", clientId), new("revoked", found));
+
+    public void AbuseSignal(string signal) => _signals.Add(1, new KeyValuePair<string, object?>("signal", signal));
 }

@@ -1,6 +1,7 @@
 using AuthServer.Account;
 using AuthServer.Data.Entities;
 using AuthServer.Protocol.Audit;
+using AuthServer.Signals;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,7 +12,8 @@ namespace AuthServer.Pages.Account;
 /// Username and password. Every failure (unknown name, wrong password, locked account) gets the same message,
 /// after the same password-hash work, so the page never tells whether a name exists.
 /// </summary>
-public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time) : PageModel
+public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time, AbuseSignals signals)
+    : PageModel
 {
     public const string FailureMessage = "The username or password is incorrect, or the account is locked for a while.";
 
@@ -58,6 +60,7 @@ public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audi
     private PageResult Fail(UserEntity? user, string reason)
     {
         Record("login.password", "failure", user, $"reason={reason}");
+        signals.SignInFailed(Username, RequestSource.Of(HttpContext));
         Error = FailureMessage;
         Password = null;
         ReturnUrl = LocalReturnUrl.OrHome(ReturnUrl);

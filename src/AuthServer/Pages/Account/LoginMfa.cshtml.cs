@@ -1,6 +1,7 @@
 using AuthServer.Account;
 using AuthServer.Data.Entities;
 using AuthServer.Protocol.Audit;
+using AuthServer.Signals;
 using Microsoft.AspNetCore.Identity;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -11,7 +12,8 @@ namespace AuthServer.Pages.Account;
 /// The second step of signing in: a code from the authenticator app (each accepted once) or a recovery code.
 /// Failures count towards the same lockout as wrong passwords.
 /// </summary>
-public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time) : PageModel
+public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time, AbuseSignals signals)
+    : PageModel
 {
     public const string FailureMessage = "That code is not valid, or the account is locked for a while.";
 
@@ -56,6 +58,7 @@ public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink a
         }
 
         Record("failure", user, $"method={method} reason={(result.IsLockedOut ? "locked_out" : "bad_code")}");
+        signals.SignInFailed(user.UserName, RequestSource.Of(HttpContext));
         Error = FailureMessage;
         Code = null;
         ReturnUrl = returnUrl;
