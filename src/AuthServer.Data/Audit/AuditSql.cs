@@ -40,4 +40,20 @@ internal static class AuditSql
         command.Set("@previous_hash", r.PreviousHash);
         command.Set("@hash", r.Hash);
     }
+
+    /// <summary>SELECT id and every stored column, with <paramref name="where"/> (a fixed clause, never user text).</summary>
+    public static DbCommand CreateSelect(DbConnection connection, DbTransaction? transaction, string where)
+    {
+        var command = connection.CreateCommand();
+        command.Transaction = transaction;
+        command.CommandText = $"SELECT id, {Columns} FROM audit_events {where}";
+        return command;
+    }
+
+    /// <summary>A row of <see cref="CreateSelect"/> as stored (a missing sequence or hash reads as 0 or empty).</summary>
+    public static AuditRecord Read(DbDataReader r) => new(
+        r.IsDBNull(1) ? 0 : r.GetInt64(1), r.GetInt64(2), r.GetString(3), r.GetString(4),
+        Text(r, 5), Text(r, 6), Text(r, 7), Text(r, 8), Text(r, 9), Text(r, 10), Text(r, 11), Text(r, 12) ?? "", Text(r, 13) ?? "");
+
+    private static string? Text(DbDataReader r, int ordinal) => r.IsDBNull(ordinal) ? null : r.GetString(ordinal);
 }
