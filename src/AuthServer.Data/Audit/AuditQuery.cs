@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
@@ -89,20 +90,26 @@ public static class AuditQuery
     /// </summary>
     public static async Task<long> ExportAsync(IAsyncEnumerable<AuditEventEntity> events, Stream output, CancellationToken cancellationToken)
     {
+        // Lines are built in memory and written asynchronously in chunks (an HTTP response allows no synchronous writes).
         long count = 0;
-        await using var json = new Utf8JsonWriter(output);
+        var buffer = new ArrayBufferWriter<byte>(32 * 1024);
+        await using var json = new Utf8JsonWriter(buffer);
         await foreach (var e in events.WithCancellation(cancellationToken))
         {
             WriteLine(json, e);
-            await json.FlushAsync(cancellationToken);
-            output.WriteByte((byte)'\n');
+            json.Flush();
             json.Reset();
-            if (++count % 256 == 0)
+            buffer.Write("\n"u8);
+            count++;
+            if (buffer.WrittenCount >= 16 * 1024)
             {
+                await output.WriteAsync(buffer.WrittenMemory, cancellationToken);
                 await output.FlushAsync(cancellationToken);
+                buffer.ResetWrittenCount();
             }
         }
 
+        await output.WriteAsync(buffer.WrittenMemory, cancellationToken);
         await output.FlushAsync(cancellationToken);
         return count;
     }

@@ -108,7 +108,7 @@ public static class AuditVerifier
             "directly, or by a node older than migration 0009.");
     }
 
-    internal static string Time(long unixMilliseconds) =>
+    public static string Time(long unixMilliseconds) =>
         DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).ToString("yyyy-MM-ddTHH:mm:ss.fffZ", CultureInfo.InvariantCulture);
 
     /// <summary>The walk's state: the entry before the current one, and the first problem found.</summary>

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using AuthServer.Data;
 using AuthServer.Data.Audit;
 
@@ -128,23 +127,10 @@ internal static class AuditCommand
         return await CliDatabase.OpenAsync(options, options.MigrateOnStart, ct);
     }
 
-    /// <summary>An ISO 8601 date or time; without an offset it is UTC.</summary>
-    internal static bool TryParseTime(string? text, string option, out DateTimeOffset? time, out string error)
+    private static bool TryParseTime(string? text, string option, out DateTimeOffset? time, out string error)
     {
-        time = null;
-        error = "";
-        if (string.IsNullOrWhiteSpace(text))
-        {
-            return true;
-        }
-
-        if (DateTimeOffset.TryParse(text.Trim(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal, out var parsed))
-        {
-            time = parsed;
-            return true;
-        }
-
-        error = $"{option} must be a date or time in ISO 8601, such as 2026-01-31 or 2026-01-31T18:00:00Z (not '{text}').";
-        return false;
+        var ok = Admin.Audit.AuditFilterInput.TryParseTime(text, out time);
+        error = ok ? "" : $"{option} must be a date or time in ISO 8601, such as 2026-01-31 or 2026-01-31T18:00:00Z (not '{text}').";
+        return ok;
     }
 }
