@@ -47,12 +47,14 @@ public sealed class IndexModel(AuthServerDatabase database) : PageModel
     /// <summary>Verify chain: walks every entry; the result is shown on the page it redirects back to.</summary>
     public async Task<IActionResult> OnPostVerifyAsync(string? expectHead, CancellationToken cancellationToken)
     {
+        var back = "/admin/audit" + new AuditFilterInput(Request.Form["from"], Request.Form["to"], Request.Form["action"],
+            Request.Form["actor"], Request.Form["target"], Request.Form["outcome"]).ToQueryString();
         AuditCheckpoint? checkpoint = null;
         if (!string.IsNullOrWhiteSpace(expectHead) && !AuditCheckpoint.TryParse(expectHead, out checkpoint))
         {
             VerifyOk = false;
             VerifyMessage = "The expected head must be sequence:hash, the hash being 64 hex digits (as a previous verification showed it).";
-            return RedirectToPage();
+            return Redirect(back);
         }
 
         var result = await AuditVerifier.VerifyAsync(database, checkpoint, cancellationToken);
@@ -65,7 +67,7 @@ public sealed class IndexModel(AuthServerDatabase database) : PageModel
                 $"Head {head} (keep it elsewhere as a checkpoint).",
             _ => "Chain OK: the audit log is empty.",
         };
-        return RedirectToPage();
+        return Redirect(back);
     }
 
     public string PageLink(int page) => "/admin/audit" + Filter.ToQueryString(page);
@@ -73,6 +75,9 @@ public sealed class IndexModel(AuthServerDatabase database) : PageModel
     public string ExportLink => "/admin/audit/export" + Filter.ToQueryString();
 
     public static string Time(long unixMilliseconds) => AuditVerifier.Time(unixMilliseconds);
+
+    public static string ShortTime(long unixMilliseconds) =>
+        DateTimeOffset.FromUnixTimeMilliseconds(unixMilliseconds).UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
 
     public static string? PrettyData(string? data) => AuditEntry.PrettyData(data);
 }

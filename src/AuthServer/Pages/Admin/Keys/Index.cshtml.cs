@@ -24,8 +24,18 @@ public sealed class IndexModel(KeyAdministration keys) : PageModel
         _ => "badge bad",
     };
 
-    public static string Span(TimeSpan value) =>
-        value.TotalDays >= 1 && value.TotalDays == Math.Floor(value.TotalDays) ? $"{value.TotalDays:0} days"
-        : value.TotalHours >= 1 ? $"{value.TotalHours:0.##} hours"
-        : $"{value.TotalMinutes:0.##} minutes";
+    /// <summary>"90 days", "24 hours 5 minutes": whole units, largest first.</summary>
+    public static string Span(TimeSpan value)
+    {
+        var parts = new List<string>();
+        foreach (var (amount, unit) in new[] { (value.Days, "day"), (value.Hours, "hour"), (value.Minutes, "minute") })
+        {
+            if (amount > 0)
+            {
+                parts.Add($"{amount} {unit}{(amount == 1 ? "" : "s")}");
+            }
+        }
+
+        return parts.Count == 0 ? $"{value.TotalSeconds:0} seconds" : string.Join(" ", parts);
+    }
 }
