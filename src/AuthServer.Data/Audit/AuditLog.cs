@@ -1,6 +1,4 @@
-using AuthServer.Data.Entities;
 using AuthServer.Protocol.Audit;
-using Microsoft.EntityFrameworkCore;
 
 namespace AuthServer.Data.Audit;
 
@@ -8,25 +6,22 @@ namespace AuthServer.Data.Audit;
 public static class AuditLog
 {
     /// <summary>
-    /// Writes <paramref name="events"/> now, in the context's current transaction, so they commit or roll back with
-    /// the change they describe. The caller must have begun a transaction.
+    /// Saves the context's pending changes, then appends <paramref name="events"/> to the hash chain, in the context's
+    /// current transaction, so they commit or roll back with the change they describe. The caller must have begun a
+    /// transaction; call this last before committing, because the chain lock is held from here until the commit.
     /// </summary>
     public static async Task AppendAsync(AuthServerDbContext db, IReadOnlyList<AuditEvent> events, CancellationToken cancellationToken)
     {
-        if (db.Database.CurrentTransaction is null)
+        if (events.Count == 0)
         {
-            throw new InvalidOperationException("Audit events are appended inside the transaction of the change they describe.");
+            await db.SaveChangesAsync(cancellationToken);
+            return;
         }
 
+        await using var chain = await AuditChain.OpenAsync(db, cancellationToken);
         foreach (var e in events)
         {
-            db.AuditEvents.Add(new AuditEventEntity
-            {
-                OccurredAt = e.OccurredAt.ToUnixTimeMilliseconds(), Action = e.Action, Outcome = e.Outcome,
-                ClientId = e.ClientId, Subject = e.Subject, Target = e.Target, Detail = e.Detail,
-            });
+            await chain.AppendAsync(e, cancellationToken);
         }
-
-        await db.SaveChangesAsync(cancellationToken);
     }
 }

@@ -54,6 +54,13 @@ internal sealed class AuditEventConfiguration : IEntityTypeConfiguration<AuditEv
         b.Property(e => e.Subject).HasMaxLength(200);
         b.Property(e => e.Target).HasMaxLength(400);
         b.Property(e => e.Detail).HasMaxLength(2000);
+        b.Property(e => e.Actor).HasMaxLength(200);
+        b.Property(e => e.Source).HasMaxLength(100);
+        b.Property(e => e.PreviousHash).HasMaxLength(64);
+        b.Property(e => e.Hash).HasMaxLength(64);
         b.HasIndex(e => e.OccurredAt);
+
+        // One entry per place in the chain; verify and export walk it in this order.
+        b.HasIndex(e => e.Sequence).IsUnique();
     }
 }

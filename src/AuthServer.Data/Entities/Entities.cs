@@ -145,6 +145,18 @@ public sealed class AuditEventEntity
     public string? Subject { get; set; }
     public string? Target { get; set; }
     public string? Detail { get; set; }
+
+    // The hash chain and the admin fields (migration 0009). Nullable because rows written before 0009 are chained by
+    // that migration, and a row without a sequence is one verify reports as unchained.
+    public long? Sequence { get; set; }
+    public string? Actor { get; set; }
+    public string? Source { get; set; }
+
+    /// <summary>A JSON object (text, stored exactly as hashed).</summary>
+    public string? Data { get; set; }
+
+    public string? PreviousHash { get; set; }
+    public string? Hash { get; set; }
 }
 
 /// <summary>A person who signs in: ASP.NET Core Identity's user, plus what RFC 6238 replay protection needs.</summary>

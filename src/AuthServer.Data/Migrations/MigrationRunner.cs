@@ -16,6 +16,12 @@ public sealed class MigrationRunner(AuthServerDatabase database, TimeProvider ti
     // Any fixed number; it names "the AuthServer migration lock" among advisory locks.
     private const long AdvisoryLockKey = 0x4155_5448_5352_5652;
 
+    /// <summary>What a migration needs that SQL cannot do, run right after its script in the same transaction.</summary>
+    private static readonly Dictionary<string, Func<DbConnection, DbTransaction, DatabaseProvider, CancellationToken, Task>> CodeSteps = new()
+    {
+        ["0009"] = Audit.AuditChain.ChainExistingAsync, // SHA-256 over rows written before the audit chain existed
+    };
+
     public async Task<MigrationReport> MigrateAsync(CancellationToken cancellationToken)
     {
         var migrations = Migration.Load(database.Provider);
@@ -86,6 +92,11 @@ public sealed class MigrationRunner(AuthServerDatabase database, TimeProvider ti
         foreach (var migration in toApply.Where(m => !history.ContainsKey(m.Version)))
         {
             await ExecuteAsync(connection, transaction, migration.Sql, cancellationToken);
+            if (CodeSteps.TryGetValue(migration.Version, out var step))
+            {
+                await step(connection, transaction, database.Provider, cancellationToken);
+            }
+
             await using var insert = connection.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText =

@@ -1,5 +1,6 @@
 using System.Data.Common;
 using System.Threading.Channels;
+using AuthServer.Data.Audit;
 using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Tokens;
 
@@ -109,22 +110,34 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
         await using var transaction = await connection.BeginTransactionAsync();
         await using var tokenInsert = TokenSql.CreateInsert(connection, transaction);
-        await using var auditInsert = AuditSql.CreateInsert(connection, transaction);
-        foreach (var write in batch)
+        AuditChain? chain = null;
+        try
         {
-            if (write.Token is { } token)
+            foreach (var write in batch)
             {
-                TokenSql.Bind(tokenInsert, token);
-                await tokenInsert.ExecuteNonQueryAsync();
+                if (write.Token is { } token)
+                {
+                    TokenSql.Bind(tokenInsert, token);
+                    await tokenInsert.ExecuteNonQueryAsync();
+                }
+                else if (write.Audit is { } audit)
+                {
+                    // The chain lock and head read once per batch, at its first audit event: a batch of tokens only
+                    // never waits for the chain, and the lock is held just from here to the commit.
+                    chain ??= await AuditChain.OpenAsync(connection, transaction, _database.Provider, CancellationToken.None);
+                    await chain.AppendAsync(audit, CancellationToken.None);
+                }
             }
-            else if (write.Audit is { } audit)
+
+            await transaction.CommitAsync();
+        }
+        finally
+        {
+            if (chain is not null)
             {
-                AuditSql.Bind(auditInsert, audit);
-                await auditInsert.ExecuteNonQueryAsync();
+                await chain.DisposeAsync();
             }
         }
-
-        await transaction.CommitAsync();
     }
 
     public async ValueTask DisposeAsync()

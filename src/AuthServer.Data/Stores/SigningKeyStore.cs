@@ -1,3 +1,4 @@
+using AuthServer.Data.Audit;
 using AuthServer.Data.Entities;
 using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Keys;
@@ -61,8 +62,7 @@ public sealed class SigningKeyStore(AuthServerDatabase database) : ISigningKeySt
             applied.Add(change);
         }
 
-        AddAudit(db, applied.Select(audit));
-        await db.SaveChangesAsync(cancellationToken);
+        await AuditLog.AppendAsync(db, applied.Select(audit).ToList(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return applied;
     }
@@ -86,13 +86,14 @@ public sealed class SigningKeyStore(AuthServerDatabase database) : ISigningKeySt
             row.EncryptedPrivateKey = rewrap(keys.Single(k => k.Kid == row.Kid));
         }
 
-        AddAudit(db, keys.Select(audit));
-        await db.SaveChangesAsync(cancellationToken);
+        await AuditLog.AppendAsync(db, keys.Select(audit).ToList(), cancellationToken);
         await transaction.CommitAsync(cancellationToken);
         return keys;
     }
 
     /// <summary>
+    /// Key changes write their audit entries through the chain (<see cref="AuditLog"/>) in the same transaction; the chain
+    /// lock is taken after this one, never before it, so the two locks cannot deadlock.
     /// SQLite: the transaction begins IMMEDIATE, so writers queue on the write lock. PostgreSQL: a transaction-scoped
     /// advisory lock. Either way the second one reads the first one's committed keys.
     /// </summary>
@@ -106,18 +107,6 @@ public sealed class SigningKeyStore(AuthServerDatabase database) : ISigningKeySt
         }
 
         return transaction;
-    }
-
-    private static void AddAudit(AuthServerDbContext db, IEnumerable<AuditEvent> events)
-    {
-        foreach (var e in events)
-        {
-            db.AuditEvents.Add(new AuditEventEntity
-            {
-                OccurredAt = e.OccurredAt.ToUnixTimeMilliseconds(), Action = e.Action, Outcome = e.Outcome,
-                ClientId = e.ClientId, Subject = e.Subject, Target = e.Target, Detail = e.Detail,
-            });
-        }
     }
 
     private static StoredSigningKey Map(SigningKeyEntity k) =>

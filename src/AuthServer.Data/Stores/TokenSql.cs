@@ -1,5 +1,4 @@
 using System.Data.Common;
-using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Claims;
 using AuthServer.Protocol.Clients;
 using AuthServer.Protocol.Tokens;
@@ -93,35 +92,4 @@ internal static class TokenSql
         "UPDATE tokens SET status = 'revoked', revoked_at = @at, " +
         "prune_after = CASE WHEN prune_after < @prune THEN prune_after ELSE @prune END " +
         $"WHERE {condition} AND status = 'active'";
-}
-
-internal static class AuditSql
-{
-    public static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText =
-            "INSERT INTO audit_events (occurred_at, action, outcome, client_id, subject, target, detail) " +
-            "VALUES (@occurred_at, @action, @outcome, @client_id, @subject, @target, @detail)";
-        foreach (var p in new[] { "@occurred_at", "@action", "@outcome", "@client_id", "@subject", "@target", "@detail" })
-        {
-            command.AddParameter(p);
-        }
-
-        return command;
-    }
-
-    public static void Bind(DbCommand command, AuditEvent e)
-    {
-        command.Set("@occurred_at", e.OccurredAt.ToUnixTimeMilliseconds());
-        command.Set("@action", e.Action);
-        command.Set("@outcome", e.Outcome);
-        command.Set("@client_id", Cap(e.ClientId, 200));
-        command.Set("@subject", Cap(e.Subject, 200));
-        command.Set("@target", Cap(e.Target, 400));
-        command.Set("@detail", Cap(e.Detail, 2000));
-    }
-
-    private static string? Cap(string? value, int max) => value is null || value.Length <= max ? value : value[..max];
 }

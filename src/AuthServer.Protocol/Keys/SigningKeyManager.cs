@@ -21,15 +21,18 @@ public sealed class SigningKeyManager(ISigningKeyStore store, KeyScheduleOptions
         return await ChangeAsync(keys => KeySchedule.Plan(keys, now, schedule), protector, "schedule", now, cancellationToken);
     }
 
-    public Task<IReadOnlyList<KeyChange>> RotateNowAsync(string algorithm, MasterKeyProtector protector, CancellationToken cancellationToken) =>
-        ChangeAsync(keys => KeySchedule.RotateNow(keys, algorithm), protector, "manual rotation", time.GetUtcNow(), cancellationToken);
+    /// <param name="actor">Who asked (recorded in the audit log), e.g. "user:alice"; <paramref name="source"/>: from where.</param>
+    public Task<IReadOnlyList<KeyChange>> RotateNowAsync(
+        string algorithm, MasterKeyProtector protector, CancellationToken cancellationToken, string? actor = null, string? source = null) =>
+        ChangeAsync(keys => KeySchedule.RotateNow(keys, algorithm), protector, "manual rotation", time.GetUtcNow(), cancellationToken, actor, source);
 
-    public Task<IReadOnlyList<KeyChange>> RevokeAsync(string kid, MasterKeyProtector protector, CancellationToken cancellationToken) =>
-        ChangeAsync(keys => KeySchedule.Revoke(keys, kid), protector, "emergency revoke", time.GetUtcNow(), cancellationToken);
+    public Task<IReadOnlyList<KeyChange>> RevokeAsync(
+        string kid, MasterKeyProtector protector, CancellationToken cancellationToken, string? actor = null, string? source = null) =>
+        ChangeAsync(keys => KeySchedule.Revoke(keys, kid), protector, "emergency revoke", time.GetUtcNow(), cancellationToken, actor, source);
 
     private Task<IReadOnlyList<KeyChange>> ChangeAsync(
         Func<IReadOnlyList<StoredSigningKey>, IReadOnlyList<KeyChange>> decide, MasterKeyProtector protector, string reason,
-        DateTimeOffset now, CancellationToken cancellationToken) =>
+        DateTimeOffset now, CancellationToken cancellationToken, string? actor = null, string? source = null) =>
         store.ChangeAsync(
             keys =>
             {
@@ -46,7 +49,8 @@ public sealed class SigningKeyManager(ISigningKeyStore store, KeyScheduleOptions
             (algorithm, state) => SigningKeyFactory.Create(algorithm, state, now, protector),
             change => new AuditEvent(now, "key." + change.Kind.ToString().ToLowerInvariant(), "success",
                 Target: change.Kid, Detail: $"alg={change.Algorithm} reason={reason}" +
-                (change.Kind == KeyChangeKind.Create ? $" state={change.CreateAs.ToString().ToLowerInvariant()}" : "")),
+                (change.Kind == KeyChangeKind.Create ? $" state={change.CreateAs.ToString().ToLowerInvariant()}" : ""),
+                Actor: actor, Source: source),
             now,
             cancellationToken);
 }

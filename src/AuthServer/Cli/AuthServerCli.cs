@@ -11,7 +11,7 @@ namespace AuthServer.Cli;
 /// <summary>`authserver` with no command serves; `migrate`, `import` and `migrations script` are admin commands.</summary>
 public static class AuthServerCli
 {
-    private static readonly string[] Commands = ["migrate", "import", "migrations", "users", "explain", "keys", "--help", "-h", "-?"];
+    private static readonly string[] Commands = ["migrate", "import", "migrations", "users", "explain", "keys", "audit", "--help", "-h", "-?"];
 
     public static async Task<int> RunAsync(string[] args)
     {
@@ -57,6 +57,7 @@ public static class AuthServerCli
         root.Subcommands.Add(UsersCommand.Build());
         root.Subcommands.Add(ExplainCommand.Build());
         root.Subcommands.Add(KeysCommand.Build());
+        root.Subcommands.Add(AuditCommand.Build());
         return root;
     }
 

@@ -1,0 +1,18 @@
+-- 0009_audit_chain: the audit log becomes a hash chain (each entry holds its place, the previous entry's hash and its
+-- own), and records who made an admin change (actor), from where (source) and its before/after (data, JSON). Rows
+-- written before this migration are chained in id order by a code step in the same transaction (AuditChain).
+-- From `authserver migrations script --provider sqlite`.
+
+ALTER TABLE "audit_events" ADD COLUMN "sequence" INTEGER NULL;
+
+ALTER TABLE "audit_events" ADD COLUMN "actor" TEXT NULL;
+
+ALTER TABLE "audit_events" ADD COLUMN "source" TEXT NULL;
+
+ALTER TABLE "audit_events" ADD COLUMN "data" TEXT NULL;
+
+ALTER TABLE "audit_events" ADD COLUMN "previous_hash" TEXT NULL;
+
+ALTER TABLE "audit_events" ADD COLUMN "hash" TEXT NULL;
+
+CREATE UNIQUE INDEX "IX_audit_events_sequence" ON "audit_events" ("sequence");
