@@ -62,6 +62,10 @@ public static class AdminApi
                 o.Audience = AdminAccess.ApiName;
                 o.RequireHttps = false; // discovery and JWKS are read in process (InProcessMetadataHandler)
                 o.Backchannel = new HttpClient(handler, disposeHandler: false);
+
+                // Reading the JWKS in process costs nothing, so a token signed by a key made a moment ago (`rotate now`
+                // does not publish ahead) is accepted after at most a second, not after the usual 30 s throttle.
+                o.RefreshThrottle = TimeSpan.FromSeconds(1);
             });
         services.AddOpenApi("v1", o =>
         {
