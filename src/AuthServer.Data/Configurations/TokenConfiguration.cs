@@ -25,6 +25,12 @@ internal sealed class TokenConfiguration : IEntityTypeConfiguration<TokenEntity>
         // Pruning scans by prune time; family revocation by family id.
         b.HasIndex(t => t.PruneAfter);
         b.HasIndex(t => t.FamilyId);
+
+        // The admin pages and API find tokens by client or by user, newest first, and revoke one by its jti (an opaque
+        // token's row is keyed by its hash). Migration 0011.
+        b.HasIndex(t => new { t.ClientId, t.IssuedAt });
+        b.HasIndex(t => new { t.Subject, t.IssuedAt });
+        b.HasIndex(t => t.Jti);
     }
 }
 

@@ -106,6 +106,9 @@ public abstract class OverviewTests(ServerFixture fixture)
         Assert.Equal("detected", events[0].GetProperty("outcome").GetString());
         Assert.Equal(Threshold, events.Count(e => e.GetProperty("action").GetString() == "client.authentication_failed"));
 
+        // Every one of them was recorded during a request from loopback, and the stored row says so.
+        Assert.All(events, e => Assert.Equal("127.0.0.1", e.GetProperty("source").GetString()));
+
         var signals = overview.GetProperty("nodeSignals").EnumerateArray().ToList();
         Assert.Equal(["client:opaque-client", "ip:127.0.0.1"], signals.Select(s => s.GetProperty("target").GetString()));
         Assert.All(signals, s => Assert.Equal("127.0.0.1", s.GetProperty("source").GetString()));

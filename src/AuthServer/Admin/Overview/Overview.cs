@@ -26,7 +26,8 @@ public sealed record FailureCount(string Action, long Count);
 
 /// <summary>An audit event worth an admin's eye: sign-in failures, failed client authentication, reuse, signals, key changes.</summary>
 public sealed record SecurityEvent(
-    DateTimeOffset OccurredAt, string Action, string Outcome, string? ClientId, string? Subject, string? Target, string? Detail);
+    DateTimeOffset OccurredAt, string Action, string Outcome, string? ClientId, string? Subject, string? Target, string? Detail,
+    string? Source);
 
 /// <summary>A signal this node detected (its audit event is among the security events too).</summary>
 public sealed record NodeSignal(DateTimeOffset OccurredAt, string Signal, string Target, string? Source, int Count, int WindowSeconds);

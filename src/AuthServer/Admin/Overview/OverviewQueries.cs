@@ -106,7 +106,7 @@ public sealed class OverviewQueries(AuthServerDatabase database, GrantHandlers g
         DbConnection connection, DateTimeOffset from, DateTimeOffset to, CancellationToken cancellationToken)
     {
         await using var command = Command(connection, from, to,
-            "SELECT occurred_at, action, outcome, client_id, subject, target, detail FROM audit_events " +
+            "SELECT occurred_at, action, outcome, client_id, subject, target, detail, source FROM audit_events " +
             $"WHERE occurred_at >= @from AND occurred_at <= @to AND {SecurityFilter} " +
             $"ORDER BY occurred_at DESC, id DESC LIMIT {SecurityEventLimit}");
         var events = new List<SecurityEvent>();
@@ -114,7 +114,7 @@ public sealed class OverviewQueries(AuthServerDatabase database, GrantHandlers g
         while (await reader.ReadAsync(cancellationToken))
         {
             events.Add(new SecurityEvent(DateTimeOffset.FromUnixTimeMilliseconds(reader.GetInt64(0)), reader.GetString(1),
-                reader.GetString(2), Text(reader, 3), Text(reader, 4), Text(reader, 5), Text(reader, 6)));
+                reader.GetString(2), Text(reader, 3), Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)));
         }
 
         return events;
