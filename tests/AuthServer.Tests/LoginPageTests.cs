@@ -1,7 +1,9 @@
 using System.Net;
 using System.Text.RegularExpressions;
 using AuthServer.Account;
+using AuthServer.Data;
 using AuthServer.Pages.Account;
+using AuthServer.Protocol.Audit;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
@@ -78,6 +80,33 @@ public abstract partial class LoginPageTests(ServerFixture fixture)
         using var afterLockout = await browser.SubmitAsync("/account/login", Credentials(user, Password));
         Assert.Equal(HttpStatusCode.Found, afterLockout.StatusCode);
         Assert.NotNull(browser.Cookie("authserver.session"));
+    }
+
+    [Fact]
+    public async Task Lockout_IsAuditedOnce_WhenItBegins_WithTheSource()
+    {
+        var user = await NewUserAsync();
+        var id = (await Server.FindUserAsync(user)).Id;
+        using var browser = new PageSession(Server);
+        for (var i = 0; i < 7; i++)
+        {
+            using var failed = await browser.SubmitAsync("/account/login", Credentials(user, "wrong password " + i));
+            Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
+        }
+
+        // Audit events of the sign-in pages are queued; one written durably after them has them all before it.
+        await Server.Service<IAuditSink>().RecordDurablyAsync(new AuditEvent(Server.Time.GetUtcNow(), "test.flush", "success"), CancellationToken.None);
+        await using var db = Server.Service<AuthServerDatabase>().CreateContext();
+        var rows = db.AuditEvents.Where(e => e.Subject == id).OrderBy(e => e.Sequence).ToList();
+        var lockout = Assert.Single(rows, r => r.Action == "account.locked_out");
+        Assert.Equal("after=password", lockout.Detail);
+        Assert.Equal("127.0.0.1", lockout.Source);
+
+        // The fifth failure locked the account; the two after it are failures of a locked account, not new lockouts.
+        var failures = rows.Where(r => r.Action == "login.password").Select(r => r.Detail).ToList();
+        Assert.Equal(["reason=bad_password", "reason=bad_password", "reason=bad_password", "reason=bad_password", "reason=locked_out",
+            "reason=locked_out", "reason=locked_out"], failures);
+        Assert.True(rows.IndexOf(lockout) < rows.FindIndex(r => r.Detail == "reason=locked_out"));
     }
 
     [Fact]

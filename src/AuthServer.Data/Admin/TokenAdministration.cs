@@ -181,13 +181,15 @@ public sealed class TokenAdministration(AuthServerDatabase database, TokenStoreS
     }
 
     /// <summary>
-    /// A JWT's row is keyed by its jti (one index lookup); an opaque token's row by its hash, so it is found by jti.
-    /// A stored hash given as a reference finds nothing: hashes are not references.
+    /// A JWT's row is keyed by its jti, and a token outside a refresh family has its jti as family id: both are one index
+    /// lookup. Only a token inside a refresh family is looked for by jti alone, which reads the table (the jti is not
+    /// indexed: an index the token insert would pay for on every request, for an admin action that is rare; such tokens
+    /// are usually revoked by family anyway). A stored hash given as a reference finds nothing: hashes are not references.
     /// </summary>
     private static async Task<TokenRecord?> FindByReferenceAsync(AuthServerDbContext db, string reference, CancellationToken ct)
     {
         var connection = await OpenAsync(db, ct);
-        foreach (var condition in new[] { "id = @ref AND jti = @ref", "jti = @ref" })
+        foreach (var condition in new[] { "id = @ref AND jti = @ref", "family_id = @ref AND jti = @ref", "jti = @ref" })
         {
             await using var command = Command(connection, null, $"SELECT {TokenSql.Columns} FROM tokens WHERE {condition}", [("@ref", reference)]);
             await using var reader = await command.ExecuteReaderAsync(ct);

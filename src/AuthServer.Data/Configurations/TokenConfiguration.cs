@@ -26,11 +26,10 @@ internal sealed class TokenConfiguration : IEntityTypeConfiguration<TokenEntity>
         b.HasIndex(t => t.PruneAfter);
         b.HasIndex(t => t.FamilyId);
 
-        // The admin pages and API find tokens by client or by user, newest first, and revoke one by its jti (an opaque
-        // token's row is keyed by its hash). Migration 0011.
+        // The admin pages and API find tokens by client or by user, newest first (migration 0011). Each index costs every
+        // token insert (measured: about 4 % of opaque issuance each on SQLite), so the jti has none: see TokenAdministration.
         b.HasIndex(t => new { t.ClientId, t.IssuedAt });
         b.HasIndex(t => new { t.Subject, t.IssuedAt });
-        b.HasIndex(t => t.Jti);
     }
 }
 

@@ -18,7 +18,7 @@ public sealed class OverviewQueries(AuthServerDatabase database, GrantHandlers g
 
     /// <summary>What counts as a security event, in SQL (one definition for the count and the list).</summary>
     private const string SecurityFilter =
-        "((action LIKE 'login.%' AND outcome <> 'success') OR action LIKE 'signal.%' OR action LIKE 'key.%' OR action LIKE 'mfa.%'" +
+        "((action LIKE 'login.%' AND outcome <> 'success') OR action LIKE 'signal.%' OR action LIKE 'key.%' OR action LIKE 'mfa.%' OR action LIKE 'account.%'" +
         " OR action IN ('client.authentication_failed', 'refresh.reused', 'code.replayed', 'scope.denied'))";
 
     public async Task<Overview> ReadAsync(CancellationToken cancellationToken)

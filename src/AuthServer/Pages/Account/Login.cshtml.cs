@@ -41,6 +41,7 @@ public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audi
             return Fail(null, "unknown_user");
         }
 
+        var wasLockedOut = await signIn.UserManager.IsLockedOutAsync(user);
         var result = await signIn.PasswordSignInAsync(user, Password ?? "", isPersistent: false, lockoutOnFailure: true);
         if (result.Succeeded)
         {
@@ -52,6 +53,12 @@ public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audi
         {
             Record("login.password", "success", user, "next=mfa");
             return LocalRedirect($"/account/login/mfa?returnUrl={Uri.EscapeDataString(returnUrl)}");
+        }
+
+        if (result.IsLockedOut && !wasLockedOut)
+        {
+            // This failure was the one too many: the lockout begins now (later attempts are failures with locked_out).
+            Record("account.locked_out", "success", user, "after=password");
         }
 
         return Fail(user, result.IsLockedOut ? "locked_out" : "bad_password");
@@ -69,5 +76,5 @@ public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audi
 
     private void Record(string action, string outcome, UserEntity? user, string detail) =>
         audit.Record(new AuditEvent(time.GetUtcNow(), action, outcome, ClientId: null, Subject: user?.Id,
-            Target: null, Detail: $"{detail} ip={HttpContext.Connection.RemoteIpAddress}"));
+            Target: null, Detail: detail));
 }

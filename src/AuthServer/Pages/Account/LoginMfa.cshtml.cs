@@ -47,6 +47,7 @@ public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink a
         var returnUrl = LocalReturnUrl.OrHome(ReturnUrl);
         var code = (Code ?? "").Trim();
         var isAppCode = code.Replace(" ", "", StringComparison.Ordinal).All(char.IsAsciiDigit);
+        var wasLockedOut = await signIn.UserManager.IsLockedOutAsync(user);
         var result = isAppCode
             ? await signIn.TwoFactorAuthenticatorSignInAsync(code, isPersistent: false, rememberClient: false)
             : await signIn.TwoFactorRecoveryCodeSignInAsync(code);
@@ -58,6 +59,12 @@ public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink a
         }
 
         Record("failure", user, $"method={method} reason={(result.IsLockedOut ? "locked_out" : "bad_code")}");
+        if (result.IsLockedOut && !wasLockedOut)
+        {
+            audit.Record(new AuditEvent(time.GetUtcNow(), "account.locked_out", "success", ClientId: null, Subject: user.Id,
+                Target: null, Detail: "after=second_factor"));
+        }
+
         signals.SignInFailed(user.UserName, RequestSource.Of(HttpContext));
         Error = FailureMessage;
         Code = null;
@@ -67,5 +74,5 @@ public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink a
 
     private void Record(string outcome, UserEntity user, string detail) =>
         audit.Record(new AuditEvent(time.GetUtcNow(), "login.mfa", outcome, ClientId: null, Subject: user.Id, Target: null,
-            Detail: $"{detail} ip={HttpContext.Connection.RemoteIpAddress}"));
+            Detail: detail));
 }
