@@ -124,6 +124,55 @@ public abstract class AdminAccessTests(ServerFixture fixture)
         }
     }
 
+    /// <summary>A token for the admin API that a person got through a client (authorization code flow).</summary>
+    private async Task<string> PersonalAdminTokenAsync(PageSession browser)
+    {
+        await Server.ImportAsync($$"""
+            {"clients":[{"clientId":"admin-console","secret":{"value":"{{Web.Secret}}"},"grantTypes":["authorization_code"],
+              "redirectUris":["{{WebCallback}}"],"allowedScopes":["openid","authserver.admin"],"allowedApis":["authserver-admin"],
+              "accessTokenFormat":"jwt"}]}
+            """);
+        var url = CodeFlow.AuthorizeUrl("admin-console", extra: ("scope", "openid authserver.admin"));
+        var code = (await CodeFlow.RedirectParametersAsync(browser, url))["code"];
+        using var response = await CodeFlow.RedeemAsync(Server, code, ("admin-console", Web.Secret));
+        return (await ProtocolAssert.OkJsonAsync(response)).GetProperty("access_token").GetString()!;
+    }
+
+    [Fact]
+    public async Task Api_WithAPersonsToken_NeedsTheAdminRole_ReadAtEachRequest()
+    {
+        var (session, name) = await Infrastructure.Admin.SignInAsync(Server);
+        using (session)
+        {
+            using var api = Infrastructure.Admin.BearerClient(Server, await PersonalAdminTokenAsync(session));
+            using (var allowed = await api.GetAsync("/admin/api/v1/me"))
+            {
+                Assert.Equal(HttpStatusCode.OK, allowed.StatusCode);
+                var user = await Server.FindUserAsync(name);
+                Assert.Equal("user:" + user.Id, JsonDocument.Parse(await allowed.Content.ReadAsStringAsync()).RootElement.GetProperty("actor").GetString());
+            }
+
+            await using (var scope = Server.App.Services.CreateAsyncScope())
+            {
+                var users = scope.ServiceProvider.GetRequiredService<UserManager<UserEntity>>();
+                Assert.True((await users.RemoveFromRoleAsync((await users.FindByNameAsync(name))!, "admin")).Succeeded);
+            }
+
+            // The same, still valid token: the person is no longer an admin.
+            using var refused = await api.GetAsync("/admin/api/v1/me");
+            Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
+        }
+    }
+
+    [Fact]
+    public async Task Api_WithANonAdminPersonsToken_Is403()
+    {
+        using var browser = await CodeFlow.SignedInAsync(Server, "plain");
+        using var api = Infrastructure.Admin.BearerClient(Server, await PersonalAdminTokenAsync(browser));
+        using var response = await api.GetAsync("/admin/api/v1/me");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+    }
+
     [Fact]
     public async Task OpenApiDocument_DescribesTheAdminApi()
     {
