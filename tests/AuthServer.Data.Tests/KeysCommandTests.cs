@@ -63,6 +63,11 @@ public sealed class KeysCommandTests(PostgresCluster cluster)
         Assert.Contains(audit, e => e.Action == "key.create" && e.Target == newEs.Kid && e.Detail!.Contains("reason=manual rotation", StringComparison.Ordinal));
         Assert.Contains(audit, e => e.Action == "key.retire" && e.Target == oldEs.Kid && e.Outcome == "success");
         Assert.DoesNotContain(audit, e => e.Target == rs.Kid && e.Action != "key.create");
+
+        // Whoever ran the command is the actor of what it changed.
+        var rotation = audit.Where(e => e.Detail!.Contains("manual rotation", StringComparison.Ordinal)).ToList();
+        Assert.Contains(rotation, e => e.Target == newEs.Kid);
+        Assert.All(rotation, e => Assert.Equal($"cli:{Environment.UserName}", e.Actor));
     }
 
     [Theory]

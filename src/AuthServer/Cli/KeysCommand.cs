@@ -79,7 +79,7 @@ internal static class KeysCommand
         await using var context = await KeysContext.OpenAsync(needMasterKey: true, ct);
         foreach (var a in algorithms)
         {
-            Print(await context.Manager.RotateNowAsync(a, context.Protector!, ct));
+            Print(await context.Manager.RotateNowAsync(a, context.Protector!, ct, actor: CliActor));
         }
 
         Console.WriteLine("Running nodes sign with the new key(s) within Caches:KeyRefreshInterval. A key that was not published " +
@@ -87,10 +87,13 @@ internal static class KeysCommand
         return 0;
     }
 
+    /// <summary>The audit log's actor for a change made here, as `audit prune` records it.</summary>
+    private static string CliActor => $"cli:{Environment.UserName}";
+
     private static async Task<int> RevokeAsync(string kid, CancellationToken ct)
     {
         await using var context = await KeysContext.OpenAsync(needMasterKey: true, ct);
-        var changes = await context.Manager.RevokeAsync(kid, context.Protector!, ct);
+        var changes = await context.Manager.RevokeAsync(kid, context.Protector!, ct, actor: CliActor);
         if (changes.Count == 0)
         {
             await Console.Error.WriteLineAsync($"There is no published key '{kid}' (see `authserver keys list`).");
