@@ -3,7 +3,6 @@ using System.Text.RegularExpressions;
 using AuthServer.Account;
 using AuthServer.Data;
 using AuthServer.Pages.Account;
-using AuthServer.Protocol.Audit;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests;
@@ -94,8 +93,7 @@ public abstract partial class LoginPageTests(ServerFixture fixture)
             Assert.Equal(HttpStatusCode.OK, failed.StatusCode);
         }
 
-        // Audit events of the sign-in pages are queued; one written durably after them has them all before it.
-        await Server.Service<IAuditSink>().RecordDurablyAsync(new AuditEvent(Server.Time.GetUtcNow(), "test.flush", "success"), CancellationToken.None);
+        await Server.FlushAuditAsync();
         await using var db = Server.Service<AuthServerDatabase>().CreateContext();
         var rows = db.AuditEvents.Where(e => e.Subject == id).OrderBy(e => e.Sequence).ToList();
         var lockout = Assert.Single(rows, r => r.Action == "account.locked_out");

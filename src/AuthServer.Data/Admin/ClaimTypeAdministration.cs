@@ -36,7 +36,7 @@ public sealed class ClaimTypeAdministration(AuthServerDatabase database, TimePro
         return entity is null ? null : View(entity);
     }
 
-    public async Task<ResourceResult<ClaimTypeView>> CreateAsync(ClaimTypeCreateRequest request, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<ClaimTypeView>> CreateAsync(ClaimTypeCreateRequest request, AdminCaller by, CancellationToken ct)
     {
         var errors = new List<ResourceError>();
         if (string.IsNullOrWhiteSpace(request.Name))
@@ -84,7 +84,7 @@ public sealed class ClaimTypeAdministration(AuthServerDatabase database, TimePro
     }
 
     /// <summary>A new value type must fit every value already held, or those values would be written as plain text.</summary>
-    public async Task<ResourceResult<ClaimTypeView>> UpdateAsync(string name, ClaimTypeUpdateRequest request, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<ClaimTypeView>> UpdateAsync(string name, ClaimTypeUpdateRequest request, AdminCaller by, CancellationToken ct)
     {
         if (Standard.Contains(name))
         {
@@ -128,7 +128,7 @@ public sealed class ClaimTypeAdministration(AuthServerDatabase database, TimePro
     }
 
     /// <summary>Refused while a scope releases the type, or a user or client holds a value of it: those are named.</summary>
-    public async Task<ResourceResult<bool>> DeleteAsync(string name, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<bool>> DeleteAsync(string name, AdminCaller by, CancellationToken ct)
     {
         if (Standard.Contains(name))
         {

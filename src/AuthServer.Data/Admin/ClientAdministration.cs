@@ -61,7 +61,7 @@ public sealed class ClientAdministration(
             claimTypes.Keys.Order(StringComparer.Ordinal).ToList());
     }
 
-    public async Task<ClientChange> CreateAsync(NewClient request, string actor, string? source, CancellationToken ct)
+    public async Task<ClientChange> CreateAsync(NewClient request, AdminCaller caller, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -91,12 +91,12 @@ public sealed class ClientAdministration(
             return Exists(request.ClientId!);
         }
 
-        await AuditAsync(db, "admin.client.created", entity.ClientId, null, ClientMapping.Snapshot(entity), actor, source, null, ct);
+        await AuditAsync(db, "admin.client.created", entity.ClientId, null, ClientMapping.Snapshot(entity), caller, null, ct);
         return await CommitAsync(transaction, entity, secret, ct);
     }
 
     /// <summary>Replaces every setting. A client that becomes public loses its secrets; one that becomes confidential gets one.</summary>
-    public async Task<ClientChange> UpdateAsync(string clientId, ClientSettings settings, string actor, string? source, CancellationToken ct)
+    public async Task<ClientChange> UpdateAsync(string clientId, ClientSettings settings, AdminCaller caller, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -126,12 +126,12 @@ public sealed class ClientAdministration(
 
         entity.UpdatedAt = now;
         await db.SaveChangesAsync(ct);
-        await AuditAsync(db, "admin.client.updated", clientId, before, ClientMapping.Snapshot(entity), actor, source, null, ct);
+        await AuditAsync(db, "admin.client.updated", clientId, before, ClientMapping.Snapshot(entity), caller, null, ct);
         return await CommitAsync(transaction, entity, secret, ct);
     }
 
     /// <summary>A new secret replaces every current one at once: the old secret stops working with this commit.</summary>
-    public async Task<ClientChange> RotateSecretAsync(string clientId, string actor, string? source, CancellationToken ct)
+    public async Task<ClientChange> RotateSecretAsync(string clientId, AdminCaller caller, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -152,11 +152,11 @@ public sealed class ClientAdministration(
         await db.SaveChangesAsync(ct);
 
         // Only the fact: no secret, no hash, not even a prefix of either.
-        await AuditAsync(db, "admin.client.secret_rotated", clientId, null, null, actor, source, "secret replaced; previous secrets revoked", ct);
+        await AuditAsync(db, "admin.client.secret_rotated", clientId, null, null, caller, "secret replaced; previous secrets revoked", ct);
         return await CommitAsync(transaction, entity, secret, ct);
     }
 
-    public async Task<ClientChange> SetEnabledAsync(string clientId, bool enabled, string actor, string? source, CancellationToken ct)
+    public async Task<ClientChange> SetEnabledAsync(string clientId, bool enabled, AdminCaller caller, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -174,7 +174,7 @@ public sealed class ClientAdministration(
         }
 
         await AuditAsync(db, enabled ? "admin.client.enabled" : "admin.client.disabled", clientId, before, ClientMapping.Snapshot(entity),
-            actor, source, null, ct);
+            caller, null, ct);
         return await CommitAsync(transaction, entity, null, ct);
     }
 
@@ -182,7 +182,7 @@ public sealed class ClientAdministration(
     /// Deletes the client with its secrets and claim values, and revokes its active tokens and drops its codes and
     /// consents: a client later made again with the same id must not inherit them.
     /// </summary>
-    public async Task<ClientChange> DeleteAsync(string clientId, string actor, string? source, CancellationToken ct)
+    public async Task<ClientChange> DeleteAsync(string clientId, AdminCaller caller, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -203,7 +203,7 @@ public sealed class ClientAdministration(
         await db.Consents.Where(c => c.ClientId == clientId).ExecuteDeleteAsync(ct);
         db.Clients.Remove(entity);
         await db.SaveChangesAsync(ct);
-        await AuditAsync(db, "admin.client.deleted", clientId, before, null, actor, source, $"{revoked} active token(s) revoked", ct);
+        await AuditAsync(db, "admin.client.deleted", clientId, before, null, caller, $"{revoked} active token(s) revoked", ct);
         await transaction.CommitAsync(ct);
         Evict(clientId);
         return new ClientChange(ClientOutcome.Done);
@@ -253,13 +253,13 @@ public sealed class ClientAdministration(
     }
 
     private async Task AuditAsync(AuthServerDbContext db, string action, string clientId, JsonElement? before, JsonElement? after,
-        string actor, string? source, string? detail, CancellationToken ct)
+        AdminCaller caller, string? detail, CancellationToken ct)
     {
         var data = before is null && after is null
             ? null
             : JsonSerializer.Serialize(new { before, after }, ClientMapping.Json);
         var e = new AuditEvent(time.GetUtcNow(), action, "success", Target: "client:" + clientId,
-            Detail: detail, Actor: actor, Source: source, Data: data);
+            Detail: detail, Actor: caller.Actor, Source: caller.Source, Data: data);
         await AuditLog.AppendAsync(db, [e], ct);
     }
 

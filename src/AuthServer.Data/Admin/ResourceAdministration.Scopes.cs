@@ -40,7 +40,7 @@ public sealed partial class ResourceAdministration
         return entity is null ? null : View(entity);
     }
 
-    public async Task<ResourceResult<ScopeView>> CreateScopeAsync(ScopeCreateRequest request, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<ScopeView>> CreateScopeAsync(ScopeCreateRequest request, AdminCaller by, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -84,7 +84,7 @@ public sealed partial class ResourceAdministration
     }
 
     /// <summary>Sets the description and the claim types the scope releases; a new token then carries the new claims.</summary>
-    public async Task<ResourceResult<ScopeView>> UpdateScopeAsync(string name, ScopeUpdateRequest request, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<ScopeView>> UpdateScopeAsync(string name, ScopeUpdateRequest request, AdminCaller by, CancellationToken ct)
     {
         if (IdentityScopes.All.Contains(name))
         {
@@ -118,7 +118,7 @@ public sealed partial class ResourceAdministration
     }
 
     /// <summary>Refused while an API accepts the scope or a client may ask for it: those are named.</summary>
-    public async Task<ResourceResult<bool>> DeleteScopeAsync(string name, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<bool>> DeleteScopeAsync(string name, AdminCaller by, CancellationToken ct)
     {
         if (IdentityScopes.All.Contains(name))
         {

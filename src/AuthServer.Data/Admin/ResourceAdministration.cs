@@ -31,7 +31,7 @@ public sealed partial class ResourceAdministration(
         return entity is null ? null : View(entity);
     }
 
-    public async Task<ResourceResult<ApiView>> CreateApiAsync(ApiCreateRequest request, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<ApiView>> CreateApiAsync(ApiCreateRequest request, AdminCaller by, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -71,7 +71,7 @@ public sealed partial class ResourceAdministration(
         return ResourceResult<ApiView>.Ok(after);
     }
 
-    public async Task<ResourceResult<ApiView>> UpdateApiAsync(string name, ApiUpdateRequest request, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<ApiView>> UpdateApiAsync(string name, ApiUpdateRequest request, AdminCaller by, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -113,7 +113,7 @@ public sealed partial class ResourceAdministration(
     }
 
     /// <summary>Refused while a client may call, introspect for, or exchange tokens for the API: those clients are named.</summary>
-    public async Task<ResourceResult<bool>> DeleteApiAsync(string name, ResourceActor by, CancellationToken ct)
+    public async Task<ResourceResult<bool>> DeleteApiAsync(string name, AdminCaller by, CancellationToken ct)
     {
         await using var db = database.CreateContext();
         await using var transaction = await db.Database.BeginTransactionAsync(ct);

@@ -15,7 +15,7 @@ internal static class ResourceChanges
     /// (null before a create and after a delete). Catalog resources hold no secrets, so the whole view is recorded.
     /// </summary>
     public static Task AuditAsync(
-        AuthServerDbContext db, TimeProvider time, ResourceActor by, string action, string target, object? before, object? after,
+        AuthServerDbContext db, TimeProvider time, AdminCaller by, string action, string target, object? before, object? after,
         CancellationToken cancellationToken)
     {
         var data = JsonSerializer.Serialize(new { before, after }, Json);

@@ -38,9 +38,6 @@ public sealed record ClaimTypeCreateRequest(string? Name, string? Description, s
 
 public sealed record ClaimTypeUpdateRequest(string? Description, string? ValueType, bool? Sensitive);
 
-/// <summary>Who made a change and from where, as the audit log records it.</summary>
-public sealed record ResourceActor(string Actor, string? Source);
-
 /// <summary>The resources the server itself depends on: they can be edited within limits but never deleted.</summary>
 public sealed record BuiltInResources(string ApiName, string ScopeName);
 

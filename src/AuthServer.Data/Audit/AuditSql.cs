@@ -8,20 +8,8 @@ internal static class AuditSql
     public const string Columns =
         "sequence, occurred_at, action, outcome, actor, client_id, subject, target, source, detail, data, previous_hash, hash";
 
-    private static readonly string[] Parameters = Columns.Split(", ").Select(c => "@" + c).ToArray();
-
-    public static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO audit_events ({Columns}) VALUES ({string.Join(", ", Parameters)})";
-        foreach (var p in Parameters)
-        {
-            command.AddParameter(p);
-        }
-
-        return command;
-    }
+    public static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction) =>
+        connection.CreateInsert(transaction, "audit_events", Columns);
 
     /// <summary>Binds a sealed record: its values are already cut to the columns, so the row holds exactly what was hashed.</summary>
     public static void Bind(DbCommand command, AuditRecord r)

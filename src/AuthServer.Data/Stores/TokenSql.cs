@@ -12,20 +12,8 @@ internal static class TokenSql
         "id, jti, kind, format, client_id, subject, scopes, audiences, issued_at, expires_at, status, revoked_at, family_id, prune_after, " +
         "consumed_at, successor_id, absolute_expires_at, claims";
 
-    private static readonly string[] Parameters = Columns.Split(", ").Select(c => "@" + c).ToArray();
-
-    public static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = $"INSERT INTO tokens ({Columns}) VALUES ({string.Join(", ", Parameters)})";
-        foreach (var p in Parameters)
-        {
-            command.AddParameter(p);
-        }
-
-        return command;
-    }
+    public static DbCommand CreateInsert(DbConnection connection, DbTransaction transaction) =>
+        connection.CreateInsert(transaction, "tokens", Columns);
 
     public static void Bind(DbCommand command, TokenRecord t)
     {

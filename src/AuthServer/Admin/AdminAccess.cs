@@ -1,6 +1,8 @@
 using System.Security.Claims;
 using AuthServer.Authorization;
+using AuthServer.Data.Admin;
 using AuthServer.Data.Entities;
+using AuthServer.Signals;
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.Identity;
 
@@ -45,6 +47,20 @@ public static class AdminAccess
         }
 
         return $"user:{user.Identity?.Name ?? user.FindFirstValue(ClaimTypes.NameIdentifier) ?? "?"}";
+    }
+
+    /// <summary>
+    /// The caller of an admin change: its actor, its address (as every audit event recorded during a request has it), and
+    /// the acting person's user id — a session's user, or the subject of a person's admin API token. A client acting with
+    /// its own token (sub = client_id) is no person, and has no self to protect.
+    /// </summary>
+    public static AdminCaller Caller(HttpContext context)
+    {
+        var user = context.User;
+        var userId = user.FindFirst("client_id")?.Value is { } clientId && user.FindFirst("sub")?.Value is { } sub
+            ? (sub == clientId ? null : sub)
+            : user.FindFirstValue(ClaimTypes.NameIdentifier);
+        return new AdminCaller(Actor(user), RequestSource.Of(context), userId);
     }
 }
 

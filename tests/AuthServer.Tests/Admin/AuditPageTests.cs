@@ -51,7 +51,7 @@ public abstract class AuditPageTests(ServerFixture fixture)
         // throttle (1 s for the admin API, which reads the JWKS in process), the next token is accepted.
         Server.Time.Advance(TimeSpan.FromSeconds(2));
 
-        await FlushAuditAsync();
+        await Server.FlushAuditAsync();
 
         foreach (var action in new[] { "login.password", "login.mfa", "token.issued", "token.revoked", "client.authentication_failed", "refresh.reused", "key.retire" })
         {
@@ -205,8 +205,6 @@ public abstract class AuditPageTests(ServerFixture fixture)
     /// Audit events are queued; the writer commits in queue order, so once an event recorded durably now is committed,
     /// every event queued before it is too.
     /// </summary>
-    private Task FlushAuditAsync() =>
-        Server.Service<IAuditSink>().RecordDurablyAsync(new AuditEvent(Server.Time.GetUtcNow(), "test.flush", "success"), CancellationToken.None);
 
     private Task RecordAsync(AuditEvent e) => Server.Service<IAuditSink>().RecordDurablyAsync(e, CancellationToken.None);
 

@@ -2,7 +2,6 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json;
-using AuthServer.Protocol.Audit;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests.Admin;
@@ -118,7 +117,7 @@ public abstract class KeysAdminTests(ServerFixture fixture)
             var after = await session.GetPageAsync("/admin/keys");
             Assert.Contains("RS256 rotated:", Infrastructure.Admin.TextOf(after, "notice"), StringComparison.Ordinal);
             Assert.Contains($"<tr data-kid=\"{newKid}\">", after, StringComparison.Ordinal);
-            await FlushAuditAsync();
+            await Server.FlushAuditAsync();
             using var api = await Infrastructure.Admin.ApiClientAsync(Server);
             var audit = await GetJsonAsync(api, $"/admin/api/v1/audit?action=key.&target={newKid}");
             Assert.Equal("user:" + name, audit.GetProperty("items")[0].GetProperty("actor").GetString());
@@ -172,8 +171,6 @@ public abstract class KeysAdminTests(ServerFixture fixture)
         .Single(k => k.GetProperty("algorithm").GetString() == algorithm && k.GetProperty("state").GetString() == "active")
         .GetProperty("kid").GetString()!;
 
-    private Task FlushAuditAsync() =>
-        Server.Service<IAuditSink>().RecordDurablyAsync(new AuditEvent(Server.Time.GetUtcNow(), "test.flush", "success"), CancellationToken.None);
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient api, string path)
     {

@@ -16,7 +16,7 @@ public abstract class OverviewTests(ServerFixture fixture)
 
     private async Task<JsonElement> OverviewAsync()
     {
-        await FlushAuditAsync(Server);
+        await Server.FlushAuditAsync();
         using var api = await Infrastructure.Admin.ApiClientAsync(Server);
         using var response = await api.GetAsync("/admin/api/v1/overview");
         var body = await response.Content.ReadAsStringAsync();
@@ -136,7 +136,7 @@ public abstract class OverviewTests(ServerFixture fixture)
         await Server.IssueAsync(Opaque);
         await Server.IssueAsync(Opaque);
         await FailClientAuthenticationAsync(Threshold);
-        await FlushAuditAsync(Server);
+        await Server.FlushAuditAsync();
         var (session, _) = await Infrastructure.Admin.SignInAsync(Server);
         using (session)
         {

@@ -1,7 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.Metrics;
-using AuthServer.Data.Stores;
-using AuthServer.Protocol.Audit;
 using AuthServer.Tests.Infrastructure;
 
 namespace AuthServer.Tests.Admin;
@@ -20,51 +18,24 @@ public static class SignalSettings
         $"--AuthServer:Signals:MaxTrackedKeys={MaxTrackedKeys}",
     ];
 
-    /// <summary>Waits until every audit event queued so far is committed (writes commit in queue order).</summary>
-    public static Task FlushAuditAsync(AuthServerHost host) =>
-        host.Service<GroupCommitWriter>().WriteAuditAsync(new AuditEvent(host.Time.GetUtcNow(), "test.flush", "success"), CancellationToken.None);
-
     /// <summary>The signal audit rows (target, client_id, detail, outcome) recorded since <paramref name="since"/>.</summary>
     public static async Task<List<string?[]>> SignalRowsAsync(AuthServerHost host, string signal, DateTimeOffset since)
     {
-        await FlushAuditAsync(host);
+        await host.FlushAuditAsync();
         return await Database.QueryAsync(host,
             $"SELECT target, client_id, detail, outcome FROM audit_events WHERE action = 'signal.{signal}' " +
             $"AND occurred_at >= {since.ToUnixTimeMilliseconds()} ORDER BY id");
     }
 }
 
-public sealed class SqliteSignalServerFixture : ServerFixture
+public sealed class SqliteSignalServerFixture : SqliteServerFixture
 {
-    private readonly TempFolder _folder = new();
-
-    protected override Task<HostSettings> CreateSettingsAsync() =>
-        Task.FromResult(HostSettings.NewSqlite(_folder.Path) with { ExtraArgs = SignalSettings.Args });
-
-    protected override Task CleanupAsync()
-    {
-        _folder.Dispose();
-        return Task.CompletedTask;
-    }
+    protected override string[] ExtraArgs => SignalSettings.Args;
 }
 
-public sealed class PostgresSignalServerFixture : ServerFixture
+public sealed class PostgresSignalServerFixture : PostgresServerFixture
 {
-    private static int _databases;
-    private readonly TempFolder _folder = new();
-
-    protected override async Task<HostSettings> CreateSettingsAsync()
-    {
-        var cluster = await SharedPostgres.GetAsync();
-        var connectionString = await cluster.CreateDatabaseAsync($"signals_{Interlocked.Increment(ref _databases)}");
-        return new HostSettings("PostgreSql", connectionString, Path.Combine(_folder.Path, "keys"), SignalSettings.Args);
-    }
-
-    protected override Task CleanupAsync()
-    {
-        _folder.Dispose();
-        return Task.CompletedTask;
-    }
+    protected override string[] ExtraArgs => SignalSettings.Args;
 }
 
 /// <summary>Counts authserver.abuse.signals by its signal tag, for one host's meters only.</summary>

@@ -31,7 +31,7 @@ public sealed class AdminOverviewJourneyTests(SqliteServerFixture fixture, Admin
             Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
         }
 
-        await Admin.SignalSettings.FlushAuditAsync(Server);
+        await Server.FlushAuditAsync();
         var (page, _) = await browser.SignInAdminAsync(Server);
 
         Assert.Equal("9", await page.InnerTextAsync("#total-tokens"));

@@ -106,6 +106,13 @@ public sealed class AuthServerHost : IAsyncDisposable
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
+    /// <summary>
+    /// Waits until every audit event queued so far is committed: audit events of the pages and the engine are queued, and
+    /// the writer commits in queue order, so one written durably after them has them all before it.
+    /// </summary>
+    public Task FlushAuditAsync() => Service<AuthServer.Protocol.Audit.IAuditSink>().RecordDurablyAsync(
+        new AuthServer.Protocol.Audit.AuditEvent(Time.GetUtcNow(), "test.flush", "success"), CancellationToken.None);
+
     /// <summary>Creates a user through Identity, as `authserver users add` does.</summary>
     public async Task<UserEntity> CreateUserAsync(string userName, string password, params string[] roles)
     {

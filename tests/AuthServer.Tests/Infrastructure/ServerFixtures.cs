@@ -28,11 +28,15 @@ public abstract class ServerFixture : IAsyncLifetime
     protected virtual Task CleanupAsync() => Task.CompletedTask;
 }
 
-public sealed class SqliteServerFixture : ServerFixture
+public class SqliteServerFixture : ServerFixture
 {
     private readonly TempFolder _folder = new();
 
-    protected override Task<HostSettings> CreateSettingsAsync() => Task.FromResult(HostSettings.NewSqlite(_folder.Path));
+    /// <summary>Command-line settings a derived fixture adds (e.g. small thresholds).</summary>
+    protected virtual string[] ExtraArgs => [];
+
+    protected override Task<HostSettings> CreateSettingsAsync() =>
+        Task.FromResult(HostSettings.NewSqlite(_folder.Path) with { ExtraArgs = ExtraArgs });
 
     protected override Task CleanupAsync()
     {
@@ -42,16 +46,19 @@ public sealed class SqliteServerFixture : ServerFixture
 }
 
 /// <summary>A server on its own empty database in the shared throwaway PostgreSQL cluster.</summary>
-public sealed class PostgresServerFixture : ServerFixture
+public class PostgresServerFixture : ServerFixture
 {
     private static int _databases;
     private readonly TempFolder _folder = new();
+
+    /// <summary>Command-line settings a derived fixture adds (e.g. small thresholds).</summary>
+    protected virtual string[] ExtraArgs => [];
 
     protected override async Task<HostSettings> CreateSettingsAsync()
     {
         var cluster = await SharedPostgres.GetAsync();
         var connectionString = await cluster.CreateDatabaseAsync($"http_{Interlocked.Increment(ref _databases)}");
-        return new HostSettings("PostgreSql", connectionString, Path.Combine(_folder.Path, "keys"), []);
+        return new HostSettings("PostgreSql", connectionString, Path.Combine(_folder.Path, "keys"), ExtraArgs);
     }
 
     protected override Task CleanupAsync()

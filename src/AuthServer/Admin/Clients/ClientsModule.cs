@@ -77,7 +77,7 @@ public sealed class ClientsModule : IAdminModule
             return error;
         }
 
-        var change = await admin.CreateAsync(body!, Actor(context), Source(context), context.RequestAborted);
+        var change = await admin.CreateAsync(body!, AdminAccess.Caller(context), context.RequestAborted);
         return change.Outcome == ClientOutcome.Done
             ? TypedResults.Created($"{AdminApi.BasePath}/clients/{Uri.EscapeDataString(change.Client!.ClientId)}",
                 new ClientWithSecret(change.Client, change.Secret))
@@ -92,26 +92,26 @@ public sealed class ClientsModule : IAdminModule
             return error;
         }
 
-        var change = await admin.UpdateAsync(clientId, body!, Actor(context), Source(context), context.RequestAborted);
+        var change = await admin.UpdateAsync(clientId, body!, AdminAccess.Caller(context), context.RequestAborted);
         return change.Outcome == ClientOutcome.Done ? TypedResults.Ok(new ClientWithSecret(change.Client!, change.Secret)) : Failed(change, clientId);
     }
 
     private static async Task<IResult> RotateSecretAsync(ClientAdministration admin, string clientId, HttpContext context)
     {
-        var change = await admin.RotateSecretAsync(clientId, Actor(context), Source(context), context.RequestAborted);
+        var change = await admin.RotateSecretAsync(clientId, AdminAccess.Caller(context), context.RequestAborted);
         return change.Outcome == ClientOutcome.Done ? TypedResults.Ok(new ClientSecretIssued(clientId, change.Secret!)) : Failed(change, clientId);
     }
 
     private static async Task<IResult> SetEnabledAsync(string clientId, bool enabled, HttpContext context)
     {
         var admin = context.RequestServices.GetRequiredService<ClientAdministration>();
-        var change = await admin.SetEnabledAsync(clientId, enabled, Actor(context), Source(context), context.RequestAborted);
+        var change = await admin.SetEnabledAsync(clientId, enabled, AdminAccess.Caller(context), context.RequestAborted);
         return change.Outcome == ClientOutcome.Done ? TypedResults.Ok(change.Client) : Failed(change, clientId);
     }
 
     private static async Task<IResult> DeleteAsync(ClientAdministration admin, string clientId, HttpContext context)
     {
-        var change = await admin.DeleteAsync(clientId, Actor(context), Source(context), context.RequestAborted);
+        var change = await admin.DeleteAsync(clientId, AdminAccess.Caller(context), context.RequestAborted);
         return change.Outcome == ClientOutcome.Done ? TypedResults.NoContent() : Failed(change, clientId);
     }
 
@@ -124,9 +124,6 @@ public sealed class ClientsModule : IAdminModule
 
     private static IResult Missing(string clientId) => AdminApi.NotFound($"client '{clientId}'");
 
-    private static string Actor(HttpContext context) => AdminAccess.Actor(context.User);
-
-    private static string? Source(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 }
 
 /// <summary>A client's new secret, shown once: only its hash is stored.</summary>

@@ -1,3 +1,4 @@
+using AuthServer.Data.Admin;
 using AuthServer.Hosting;
 using AuthServer.Protocol.Keys;
 
@@ -18,17 +19,17 @@ public sealed class KeyAdministration(
         KeyTimeline.Build(await store.LoadAsync(cancellationToken), schedule, time.GetUtcNow());
 
     /// <summary>The published pending key (or a new one) signs now; the active key retires but stays published.</summary>
-    public async Task<IReadOnlyList<KeyChangeView>> RotateAsync(string algorithm, string actor, string? source, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<KeyChangeView>> RotateAsync(string algorithm, AdminCaller caller, CancellationToken cancellationToken)
     {
-        var changes = await manager.RotateNowAsync(algorithm, ring.Protector, cancellationToken, actor, source);
+        var changes = await manager.RotateNowAsync(algorithm, ring.Protector, cancellationToken, caller.Actor, caller.Source);
         await ring.ReloadAsync(cancellationToken);
         return changes.Select(View).ToList();
     }
 
     /// <summary>Empty when there is no published key <paramref name="kid"/>.</summary>
-    public async Task<IReadOnlyList<KeyChangeView>> RevokeAsync(string kid, string actor, string? source, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<KeyChangeView>> RevokeAsync(string kid, AdminCaller caller, CancellationToken cancellationToken)
     {
-        var changes = await manager.RevokeAsync(kid, ring.Protector, cancellationToken, actor, source);
+        var changes = await manager.RevokeAsync(kid, ring.Protector, cancellationToken, caller.Actor, caller.Source);
         if (changes.Count > 0)
         {
             await ring.ReloadAsync(cancellationToken);

@@ -37,19 +37,17 @@ public sealed class KeysModule : IAdminModule
             return AdminApi.Invalid([("algorithm", $"Use one of {string.Join(", ", SigningAlgorithms.All)}.")]);
         }
 
-        var changes = await admin.RotateAsync(body.Algorithm!, AdminAccess.Actor(context.User), Source(context), cancellationToken);
+        var changes = await admin.RotateAsync(body.Algorithm!, AdminAccess.Caller(context), cancellationToken);
         return TypedResults.Ok(new KeyChangesResult(changes));
     }
 
     private static async Task<IResult> RevokeAsync(string kid, HttpContext context, KeyAdministration admin, CancellationToken cancellationToken)
     {
-        var changes = await admin.RevokeAsync(kid, AdminAccess.Actor(context.User), Source(context), cancellationToken);
+        var changes = await admin.RevokeAsync(kid, AdminAccess.Caller(context), cancellationToken);
         return changes.Count == 0
             ? AdminApi.NotFound($"published signing key '{kid}'")
             : TypedResults.Ok(new KeyChangesResult(changes));
     }
-
-    private static string? Source(HttpContext context) => context.Connection.RemoteIpAddress?.ToString();
 }
 
 public sealed record RotateKeyRequest(string? Algorithm);

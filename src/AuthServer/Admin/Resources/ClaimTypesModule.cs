@@ -35,7 +35,7 @@ public sealed class ClaimTypesModule : IAdminModule
         types.MapPost("", async (HttpContext context, ClaimTypeAdministration admin, CancellationToken ct) =>
             {
                 var (body, error) = await AdminApi.ReadBodyAsync<ClaimTypeCreateRequest>(context.Request);
-                return error ?? ResourceHttp.ToHttp(await admin.CreateAsync(body!, ResourceHttp.Actor(context), ct), "such claim type",
+                return error ?? ResourceHttp.ToHttp(await admin.CreateAsync(body!, AdminAccess.Caller(context), ct), "such claim type",
                     v => Results.Created(ResourceHttp.Location("claim-types", v.Name), v));
             })
             .Accepts<ClaimTypeCreateRequest>("application/json")
@@ -48,7 +48,7 @@ public sealed class ClaimTypesModule : IAdminModule
             {
                 var (body, error) = await AdminApi.ReadBodyAsync<ClaimTypeUpdateRequest>(context.Request);
                 return error ?? ResourceHttp.ToHttp(
-                    await admin.UpdateAsync(ResourceHttp.NameFromPath(context), body!, ResourceHttp.Actor(context), ct), "such claim type", v => Results.Ok(v));
+                    await admin.UpdateAsync(ResourceHttp.NameFromPath(context), body!, AdminAccess.Caller(context), ct), "such claim type", v => Results.Ok(v));
             })
             .Accepts<ClaimTypeUpdateRequest>("application/json")
             .Produces<ClaimTypeView>()
@@ -58,7 +58,7 @@ public sealed class ClaimTypesModule : IAdminModule
             .WithSummary("Replace a claim type's description, value type and sensitivity; built-in ones are refused (409). " + ResourceHttp.NameScheme);
 
         types.MapDelete("/{name}", async (string name, HttpContext context, ClaimTypeAdministration admin, CancellationToken ct) =>
-                ResourceHttp.ToHttp(await admin.DeleteAsync(ResourceHttp.NameFromPath(context), ResourceHttp.Actor(context), ct), "such claim type",
+                ResourceHttp.ToHttp(await admin.DeleteAsync(ResourceHttp.NameFromPath(context), AdminAccess.Caller(context), ct), "such claim type",
                     _ => Results.NoContent()))
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)

@@ -29,9 +29,6 @@ internal static class ResourceHttp
         }
     }
 
-    public static ResourceActor Actor(HttpContext context) =>
-        new(AdminAccess.Actor(context.User), context.Connection.RemoteIpAddress?.ToString());
-
     public static string Location(string collection, string name) => $"{AdminApi.BasePath}/{collection}/{Uri.EscapeDataString(name)}";
 
     /// <summary>404, 409 with why, 400 with each bad field, or <paramref name="ok"/>.</summary>

@@ -41,7 +41,7 @@ public sealed class ResourcesModule : IAdminModule
         apis.MapPost("", async (HttpContext context, ResourceAdministration admin, CancellationToken ct) =>
             {
                 var (body, error) = await AdminApi.ReadBodyAsync<ApiCreateRequest>(context.Request);
-                return error ?? ResourceHttp.ToHttp(await admin.CreateApiAsync(body!, ResourceHttp.Actor(context), ct), "such API",
+                return error ?? ResourceHttp.ToHttp(await admin.CreateApiAsync(body!, AdminAccess.Caller(context), ct), "such API",
                     v => Results.Created(ResourceHttp.Location("apis", v.Name), v));
             })
             .Accepts<ApiCreateRequest>("application/json")
@@ -54,7 +54,7 @@ public sealed class ResourcesModule : IAdminModule
             {
                 var (body, error) = await AdminApi.ReadBodyAsync<ApiUpdateRequest>(context.Request);
                 return error ?? ResourceHttp.ToHttp(
-                    await admin.UpdateApiAsync(ResourceHttp.NameFromPath(context), body!, ResourceHttp.Actor(context), ct), "such API", v => Results.Ok(v));
+                    await admin.UpdateApiAsync(ResourceHttp.NameFromPath(context), body!, AdminAccess.Caller(context), ct), "such API", v => Results.Ok(v));
             })
             .Accepts<ApiUpdateRequest>("application/json")
             .Produces<ApiView>()
@@ -63,7 +63,7 @@ public sealed class ResourcesModule : IAdminModule
             .WithSummary("Replace an API's settings (an omitted field takes its default; the name cannot change). " + ResourceHttp.NameScheme);
 
         apis.MapDelete("/{name}", async (string name, HttpContext context, ResourceAdministration admin, CancellationToken ct) =>
-                ResourceHttp.ToHttp(await admin.DeleteApiAsync(ResourceHttp.NameFromPath(context), ResourceHttp.Actor(context), ct), "such API",
+                ResourceHttp.ToHttp(await admin.DeleteApiAsync(ResourceHttp.NameFromPath(context), AdminAccess.Caller(context), ct), "such API",
                     _ => Results.NoContent()))
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)
@@ -90,7 +90,7 @@ public sealed class ResourcesModule : IAdminModule
         scopes.MapPost("", async (HttpContext context, ResourceAdministration admin, CancellationToken ct) =>
             {
                 var (body, error) = await AdminApi.ReadBodyAsync<ScopeCreateRequest>(context.Request);
-                return error ?? ResourceHttp.ToHttp(await admin.CreateScopeAsync(body!, ResourceHttp.Actor(context), ct), "such scope",
+                return error ?? ResourceHttp.ToHttp(await admin.CreateScopeAsync(body!, AdminAccess.Caller(context), ct), "such scope",
                     v => Results.Created(ResourceHttp.Location("scopes", v.Name), v));
             })
             .Accepts<ScopeCreateRequest>("application/json")
@@ -103,7 +103,7 @@ public sealed class ResourcesModule : IAdminModule
             {
                 var (body, error) = await AdminApi.ReadBodyAsync<ScopeUpdateRequest>(context.Request);
                 return error ?? ResourceHttp.ToHttp(
-                    await admin.UpdateScopeAsync(ResourceHttp.NameFromPath(context), body!, ResourceHttp.Actor(context), ct), "such scope", v => Results.Ok(v));
+                    await admin.UpdateScopeAsync(ResourceHttp.NameFromPath(context), body!, AdminAccess.Caller(context), ct), "such scope", v => Results.Ok(v));
             })
             .Accepts<ScopeUpdateRequest>("application/json")
             .Produces<ScopeView>()
@@ -113,7 +113,7 @@ public sealed class ResourcesModule : IAdminModule
             .WithSummary("Replace a scope's description and released claim types; new tokens carry the change. " + ResourceHttp.NameScheme);
 
         scopes.MapDelete("/{name}", async (string name, HttpContext context, ResourceAdministration admin, CancellationToken ct) =>
-                ResourceHttp.ToHttp(await admin.DeleteScopeAsync(ResourceHttp.NameFromPath(context), ResourceHttp.Actor(context), ct), "such scope",
+                ResourceHttp.ToHttp(await admin.DeleteScopeAsync(ResourceHttp.NameFromPath(context), AdminAccess.Caller(context), ct), "such scope",
                     _ => Results.NoContent()))
             .Produces(StatusCodes.Status204NoContent)
             .ProducesProblem(StatusCodes.Status404NotFound)

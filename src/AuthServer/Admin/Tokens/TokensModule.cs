@@ -24,14 +24,14 @@ public sealed class TokensModule : IAdminModule
             .WithSummary("Stored tokens of a client and/or subject (user name, user id or client id), newest first");
 
         api.MapPost("/tokens/{reference}/revoke", async (string reference, HttpContext context, TokenAdministration admin, CancellationToken ct) =>
-                AdminCallers.Answer(await admin.RevokeAsync(reference, AdminCallers.Of(context), ct)))
+                AdminCallers.Answer(await admin.RevokeAsync(reference, AdminAccess.Caller(context), ct)))
             .Produces<TokenSummary>()
             .ProducesChangeProblems()
             .WithTags("tokens")
             .WithSummary("Revoke one token, named by its reference (jti)");
 
         api.MapPost("/token-families/{familyId}/revoke", async (string familyId, HttpContext context, TokenAdministration admin, CancellationToken ct) =>
-                AdminCallers.Answer(await admin.RevokeFamilyAsync(familyId, AdminCallers.Of(context), ct)))
+                AdminCallers.Answer(await admin.RevokeFamilyAsync(familyId, AdminAccess.Caller(context), ct)))
             .Produces<FamilyRevocation>()
             .ProducesChangeProblems()
             .WithTags("tokens")
@@ -53,7 +53,7 @@ public sealed class TokensModule : IAdminModule
             .WithSummary("The clients a user consented to");
 
         api.MapDelete("/grants/{userName}/{clientId}", async (string userName, string clientId, HttpContext context, TokenAdministration admin, CancellationToken ct) =>
-                AdminCallers.Answer(await admin.RevokeGrantAsync(userName, clientId, AdminCallers.Of(context), ct)))
+                AdminCallers.Answer(await admin.RevokeGrantAsync(userName, clientId, AdminAccess.Caller(context), ct)))
             .Produces<GrantRevocation>()
             .ProducesChangeProblems()
             .WithTags("grants")

@@ -38,7 +38,7 @@ public sealed class UsersModule : IAdminModule
                     return error;
                 }
 
-                var result = await admin.CreateAsync(new NewUser(body!.UserName, body.Email, body.Password), AdminCallers.Of(context), ct);
+                var result = await admin.CreateAsync(new NewUser(body!.UserName, body.Email, body.Password), AdminAccess.Caller(context), ct);
                 return AdminCallers.Answer(result, user => TypedResults.Created($"{AdminApi.BasePath}/users/{Uri.EscapeDataString(user.UserName)}", user));
             })
             .Accepts<CreateUserRequest>("application/json")
@@ -61,7 +61,7 @@ public sealed class UsersModule : IAdminModule
                     until = body!.Until;
                 }
 
-                return AdminCallers.Answer(await admin.LockAsync(userName, until, AdminCallers.Of(context), ct));
+                return AdminCallers.Answer(await admin.LockAsync(userName, until, AdminAccess.Caller(context), ct));
             })
             .Accepts<LockRequest>("application/json")
             .Produces<UserDetails>()
@@ -69,13 +69,13 @@ public sealed class UsersModule : IAdminModule
             .WithSummary("Lock a user out until a time, or until unlocked; their sessions end");
 
         users.MapPost("/{userName}/unlock", async (string userName, HttpContext context, UserAdministration admin, CancellationToken ct) =>
-                AdminCallers.Answer(await admin.UnlockAsync(userName, AdminCallers.Of(context), ct)))
+                AdminCallers.Answer(await admin.UnlockAsync(userName, AdminAccess.Caller(context), ct)))
             .Produces<UserDetails>()
             .ProducesChangeProblems()
             .WithSummary("Unlock a user");
 
         users.MapPost("/{userName}/reset-mfa", async (string userName, HttpContext context, UserAdministration admin, CancellationToken ct) =>
-                AdminCallers.Answer(await admin.ResetMfaAsync(userName, AdminCallers.Of(context), ct)))
+                AdminCallers.Answer(await admin.ResetMfaAsync(userName, AdminAccess.Caller(context), ct)))
             .Produces<UserDetails>()
             .ProducesChangeProblems()
             .WithSummary("Turn off two-factor sign-in and forget the authenticator and recovery codes; the user enrols again");
@@ -90,7 +90,7 @@ public sealed class UsersModule : IAdminModule
 
                 return body!.Roles is null
                     ? AdminApi.Invalid([("roles", "List the user's roles (an empty list removes them all).")])
-                    : AdminCallers.Answer(await admin.SetRolesAsync(userName, body.Roles, AdminCallers.Of(context), ct));
+                    : AdminCallers.Answer(await admin.SetRolesAsync(userName, body.Roles, AdminAccess.Caller(context), ct));
             })
             .Accepts<RolesRequest>("application/json")
             .Produces<UserDetails>()
@@ -107,7 +107,7 @@ public sealed class UsersModule : IAdminModule
 
                 return body!.Claims is null
                     ? AdminApi.Invalid([("claims", "Give the claim values as an object: claim type → value or array of values.")])
-                    : AdminCallers.Answer(await admin.SetClaimsAsync(userName, body.Claims, AdminCallers.Of(context), ct));
+                    : AdminCallers.Answer(await admin.SetClaimsAsync(userName, body.Claims, AdminAccess.Caller(context), ct));
             })
             .Accepts<ClaimsRequest>("application/json")
             .Produces<UserDetails>()

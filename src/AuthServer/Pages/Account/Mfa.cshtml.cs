@@ -145,6 +145,5 @@ public sealed class MfaModel(UserManager<UserEntity> users, SignInManager<UserEn
     }
 
     private void Record(string action, UserEntity user) =>
-        audit.Record(new AuditEvent(time.GetUtcNow(), action, "success", ClientId: null, Subject: user.Id, Target: null,
-            Detail: $"ip={HttpContext.Connection.RemoteIpAddress}"));
+        audit.Record(new AuditEvent(time.GetUtcNow(), action, "success", ClientId: null, Subject: user.Id));
 }

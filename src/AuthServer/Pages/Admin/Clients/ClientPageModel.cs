@@ -25,9 +25,7 @@ public abstract class ClientPageModel(ClientAdministration admin) : PageModel
     /// <summary>True on the create page: the client id can be typed, and the client can start disabled.</summary>
     public virtual bool IsNew => false;
 
-    protected string Actor => AdminAccess.Actor(User);
-
-    protected string? Source => HttpContext.Connection.RemoteIpAddress?.ToString();
+    protected AdminCaller Caller => AdminAccess.Caller(HttpContext);
 
     /// <summary>The messages for one form field (as the form names it, e.g. "RedirectUris").</summary>
     public IEnumerable<string> ErrorsFor(string field) =>

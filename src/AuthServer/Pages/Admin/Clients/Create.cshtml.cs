@@ -21,7 +21,7 @@ public sealed class CreateModel(ClientAdministration admin) : ClientPageModel(ad
             return Page();
         }
 
-        var change = await Admin.CreateAsync(settings, Actor, Source, HttpContext.RequestAborted);
+        var change = await Admin.CreateAsync(settings, Caller, HttpContext.RequestAborted);
         switch (change.Outcome)
         {
             case ClientOutcome.Done when change.Secret is not null:

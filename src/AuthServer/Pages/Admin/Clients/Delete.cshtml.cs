@@ -14,7 +14,7 @@ public sealed class DeleteModel(ClientAdministration admin) : ClientPageModel(ad
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var change = await Admin.DeleteAsync(ClientId, Actor, Source, HttpContext.RequestAborted);
+        var change = await Admin.DeleteAsync(ClientId, Caller, HttpContext.RequestAborted);
         if (change.Outcome != ClientOutcome.Done)
         {
             return NotFound();

@@ -14,7 +14,7 @@ public sealed class DisableModel(ClientAdministration admin) : ClientPageModel(a
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var change = await Admin.SetEnabledAsync(ClientId, false, Actor, Source, HttpContext.RequestAborted);
+        var change = await Admin.SetEnabledAsync(ClientId, false, Caller, HttpContext.RequestAborted);
         if (change.Outcome != ClientOutcome.Done)
         {
             return NotFound();

@@ -43,7 +43,7 @@ public sealed class EditModel(ClientAdministration admin) : ClientPageModel(admi
 
         // The form does not carry "enabled": that changes only through the disable (confirmed) and enable actions.
         var settings = read with { Enabled = client.Settings.Enabled };
-        var change = await Admin.UpdateAsync(ClientId, settings, Actor, Source, HttpContext.RequestAborted);
+        var change = await Admin.UpdateAsync(ClientId, settings, Caller, HttpContext.RequestAborted);
         switch (change.Outcome)
         {
             case ClientOutcome.Done when change.Secret is not null:
@@ -65,7 +65,7 @@ public sealed class EditModel(ClientAdministration admin) : ClientPageModel(admi
 
     public async Task<IActionResult> OnPostEnableAsync()
     {
-        var change = await Admin.SetEnabledAsync(ClientId, true, Actor, Source, HttpContext.RequestAborted);
+        var change = await Admin.SetEnabledAsync(ClientId, true, Caller, HttpContext.RequestAborted);
         if (change.Outcome == ClientOutcome.NotFound)
         {
             return NotFound();

@@ -14,7 +14,7 @@ public sealed class SecretModel(ClientAdministration admin) : ClientPageModel(ad
 
     public async Task<IActionResult> OnPostAsync()
     {
-        var change = await Admin.RotateSecretAsync(ClientId, Actor, Source, HttpContext.RequestAborted);
+        var change = await Admin.RotateSecretAsync(ClientId, Caller, HttpContext.RequestAborted);
         if (change.Outcome != ClientOutcome.Done)
         {
             return NotFound();

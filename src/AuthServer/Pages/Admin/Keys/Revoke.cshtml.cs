@@ -27,7 +27,7 @@ public sealed class RevokeModel(KeyAdministration keys) : PageModel
     {
         var changes = string.IsNullOrEmpty(Kid)
             ? []
-            : await keys.RevokeAsync(Kid, AdminAccess.Actor(User), HttpContext.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+            : await keys.RevokeAsync(Kid, AdminAccess.Caller(HttpContext), cancellationToken);
         if (changes.Count == 0)
         {
             return NotFound();

@@ -38,7 +38,7 @@ public sealed class RotateModel(KeyAdministration keys) : PageModel
             return NotFound();
         }
 
-        var changes = await keys.RotateAsync(Algorithm!, AdminAccess.Actor(User), HttpContext.Connection.RemoteIpAddress?.ToString(), cancellationToken);
+        var changes = await keys.RotateAsync(Algorithm!, AdminAccess.Caller(HttpContext), cancellationToken);
         Notice = $"{Algorithm} rotated: " + string.Join("; ", changes.Select(c => $"{c.Kid}: {c.Description}")) + ".";
         return Redirect("/admin/keys");
     }

@@ -15,7 +15,7 @@ public abstract class ResourcePageModel : PageModel
     /// <summary>A refusal (a conflict) shown at the top of the page.</summary>
     public string? Error { get; protected set; }
 
-    protected ResourceActor Actor => new(AdminAccess.Actor(User), HttpContext.Connection.RemoteIpAddress?.ToString());
+    protected AdminCaller Actor => AdminAccess.Caller(HttpContext);
 
     public string? ErrorFor(string field) =>
         ModelState.TryGetValue(field, out var entry) && entry.Errors.Count > 0 ? entry.Errors[0].ErrorMessage : null;

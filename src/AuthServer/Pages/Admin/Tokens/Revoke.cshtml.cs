@@ -1,4 +1,4 @@
-using AuthServer.Admin.Users;
+using AuthServer.Admin;
 using AuthServer.Data.Admin.Tokens;
 using AuthServer.Data.Admin.Users;
 using Microsoft.AspNetCore.Mvc;
@@ -46,7 +46,7 @@ public sealed class RevokeModel(TokenAdministration admin) : PageModel
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var caller = AdminCallers.Of(HttpContext);
+        var caller = AdminAccess.Caller(HttpContext);
         if (!string.IsNullOrEmpty(Reference))
         {
             var result = await admin.RevokeAsync(Reference, caller, ct);

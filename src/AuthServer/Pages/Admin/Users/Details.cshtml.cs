@@ -1,5 +1,5 @@
 using System.Globalization;
-using AuthServer.Admin.Users;
+using AuthServer.Admin;
 using AuthServer.Data.Admin.Users;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -68,22 +68,22 @@ public sealed class DetailsModel(UserAdministration admin) : PageModel
     {
         return !TryParseUntil(out var until)
             ? ShowAsync(ct)
-            : ApplyAsync(admin.LockAsync(UserName, until, AdminCallers.Of(HttpContext), ct),
+            : ApplyAsync(admin.LockAsync(UserName, until, AdminAccess.Caller(HttpContext), ct),
                 u => u.LockoutEnd is { } end && end < DateTimeOffset.MaxValue ? $"Locked {u.UserName} until {Format(end)}." : $"Locked {u.UserName} until unlocked.", ct);
     }
 
     public Task<IActionResult> OnPostUnlockAsync(CancellationToken ct) =>
-        ApplyAsync(admin.UnlockAsync(UserName, AdminCallers.Of(HttpContext), ct), u => $"Unlocked {u.UserName}.", ct);
+        ApplyAsync(admin.UnlockAsync(UserName, AdminAccess.Caller(HttpContext), ct), u => $"Unlocked {u.UserName}.", ct);
 
     public Task<IActionResult> OnPostResetMfaAsync(CancellationToken ct) =>
-        ApplyAsync(admin.ResetMfaAsync(UserName, AdminCallers.Of(HttpContext), ct),
+        ApplyAsync(admin.ResetMfaAsync(UserName, AdminAccess.Caller(HttpContext), ct),
             u => $"Reset MFA of {u.UserName}: they sign in with their password until they enrol an authenticator again.", ct);
 
     public Task<IActionResult> OnPostRolesAsync(CancellationToken ct) =>
-        ApplyAsync(admin.SetRolesAsync(UserName, Roles.ToList<string?>(), AdminCallers.Of(HttpContext), ct), u => $"Saved the roles of {u.UserName}.", ct);
+        ApplyAsync(admin.SetRolesAsync(UserName, Roles.ToList<string?>(), AdminAccess.Caller(HttpContext), ct), u => $"Saved the roles of {u.UserName}.", ct);
 
     public Task<IActionResult> OnPostClaimsAsync(CancellationToken ct) =>
-        ApplyAsync(admin.SetClaimLinesAsync(UserName, Claims, ClaimsField, AdminCallers.Of(HttpContext), ct), u => $"Saved the claim values of {u.UserName}.", ct);
+        ApplyAsync(admin.SetClaimLinesAsync(UserName, Claims, ClaimsField, AdminAccess.Caller(HttpContext), ct), u => $"Saved the claim values of {u.UserName}.", ct);
 
     public string? ErrorFor(string field) => Errors.GetValueOrDefault(field);
 

@@ -1,4 +1,4 @@
-using AuthServer.Admin.Users;
+using AuthServer.Admin;
 using AuthServer.Data.Admin.Users;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.Mvc.RazorPages;
@@ -29,7 +29,7 @@ public sealed class NewModel(UserAdministration admin) : PageModel
 
     public async Task<IActionResult> OnPostAsync(CancellationToken ct)
     {
-        var result = await admin.CreateAsync(new NewUser(UserName, Email, Password), AdminCallers.Of(HttpContext), ct);
+        var result = await admin.CreateAsync(new NewUser(UserName, Email, Password), AdminAccess.Caller(HttpContext), ct);
         Password = null;
         if (!result.Succeeded)
         {
