@@ -54,6 +54,12 @@ public sealed class AuthServerDatabase : IAsyncDisposable, IDisposable
         return connection;
     }
 
+    /// <summary>
+    /// After an outage: drops the pooled PostgreSQL connections (a server that restarted closed them all), so the
+    /// requests after it open fresh ones instead of each finding a dead one. SQLite has nothing to drop.
+    /// </summary>
+    public void ClearPool() => _npgsql?.Clear();
+
     /// <summary>Parses the provider name used in configuration.</summary>
     public static DatabaseProvider ParseProvider(string? name) => name?.Trim().ToLowerInvariant() switch
     {

@@ -59,7 +59,7 @@ public static class AuthServerApp
         // Protocol endpoints answer in RFC 6749 §5.2 JSON; pages answer with a page.
         app.UseWhen(IsProtocolRequest, protocol => protocol.UseMiddleware<ErrorResponseMiddleware>());
         app.UseWhen(AdminApi.IsApiRequest, api => api.UseAdminApiPipeline());
-        app.UseWhen(c => !IsProtocolRequest(c) && !AdminApi.IsApiRequest(c), pages =>
+        app.UseWhen(c => !IsProtocolRequest(c) && !AdminApi.IsApiRequest(c) && !HealthEndpoints.IsHealthRequest(c), pages =>
         {
             pages.UsePageErrors();
             pages.UsePageSecurityHeaders();
@@ -162,6 +162,7 @@ public static class AuthServerApp
         services.AddSingleton(sp => sp.GetServices<IHostedService>().OfType<TokenPruningService>().Single());
         services.AddHostedService<KeyRefreshService>();
         services.AddAdmin(options);
+        services.AddAuthServerHealth();
     }
 
     /// <summary>The session cookie, antiforgery and the keys that protect both.</summary>
@@ -236,5 +237,6 @@ public static class AuthServerApp
         app.MapGet(PhantomTokenEndpoint.Path, PhantomTokenEndpoint.HandleAsync);
         app.MapPost(RevocationEndpoint.Path, RevocationEndpoint.HandleAsync);
         app.MapAdminApi();
+        app.MapAuthServerHealth();
     }
 }

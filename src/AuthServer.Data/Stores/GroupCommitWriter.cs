@@ -20,6 +20,7 @@ public sealed class GroupCommitWriter : IAsyncDisposable
         Channel.CreateBounded<PendingWrite>(new BoundedChannelOptions(100_000) { SingleReader = true });
     private readonly Task _loop;
     private long _droppedAuditEvents;
+    private long _lostAuditEvents;
 
     public GroupCommitWriter(AuthServerDatabase database)
     {
@@ -29,6 +30,9 @@ public sealed class GroupCommitWriter : IAsyncDisposable
 
     /// <summary>Audit events that could not be queued because the queue was full.</summary>
     public long DroppedAuditEvents => Interlocked.Read(ref _droppedAuditEvents);
+
+    /// <summary>Audit events that nobody awaited, lost because the database was away when their batch was committed.</summary>
+    public long LostAuditEvents => Interlocked.Read(ref _lostAuditEvents);
 
     public Task WriteTokenAsync(TokenRecord token, CancellationToken cancellationToken) =>
         EnqueueAsync(new PendingWrite(token, null, awaited: true), cancellationToken);
@@ -72,6 +76,14 @@ public sealed class GroupCommitWriter : IAsyncDisposable
                     write.Committed?.TrySetResult();
                 }
             }
+            catch (Exception e) when (DatabaseOutage.IsOutage(e))
+            {
+                // The database is away (down, locked past the busy timeout): every write of the batch would fail the
+                // same way, each after its own timeout, so fail them all now. The requests answer 503 and nothing was
+                // returned as stored; the loop goes on, and the first batch after the database returns commits.
+                _database.ClearPool();
+                FailAll(batch, e);
+            }
             catch (Exception) when (batch.Count > 1)
             {
                 // One bad row must not fail its neighbours: retry each write in a transaction of its own, so
@@ -92,6 +104,22 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             catch (Exception e)
             {
                 batch[0].Committed?.TrySetException(e);
+            }
+        }
+    }
+
+    private void FailAll(List<PendingWrite> batch, Exception e)
+    {
+        foreach (var write in batch)
+        {
+            if (write.Committed is { } committed)
+            {
+                committed.TrySetException(e);
+            }
+            else
+            {
+                // Nobody waits for it (a fire-and-forget audit event): it is lost with the batch, and counted.
+                Interlocked.Increment(ref _lostAuditEvents);
             }
         }
     }

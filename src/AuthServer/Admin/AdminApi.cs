@@ -88,7 +88,17 @@ public static class AdminApi
     public static void UseAdminApiPipeline(this IApplicationBuilder api)
     {
         api.UseExceptionHandler(failed => failed.Run(context =>
-            Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context)));
+        {
+            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is { } error
+                && Data.DatabaseOutage.IsOutage(error))
+            {
+                Http.DatabaseOutageResponse.Record(context, error, context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi)));
+                Http.DatabaseOutageResponse.SetStatus(context.Response);
+                return Problem(StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry shortly.").ExecuteAsync(context);
+            }
+
+            return Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context);
+        }));
         api.UseStatusCodePages(context => Problem(context.HttpContext.Response.StatusCode, null).ExecuteAsync(context.HttpContext));
         api.Use((context, next) =>
         {

@@ -1,4 +1,4 @@
-using System.Data.Common;
+using AuthServer.Data;
 using AuthServer.Protocol.Errors;
 
 namespace AuthServer.Http;
@@ -25,9 +25,9 @@ public sealed class ErrorResponseMiddleware(RequestDelegate next, ILogger<ErrorR
             log.LogInformation("{Path}: bad HTTP request ({Reason})", context.Request.Path.Value, e.Message);
             await WriteAsync(context, OAuthException.InvalidRequest("The request is malformed."));
         }
-        catch (Exception e) when (IsDatabaseOutage(e) && !context.RequestAborted.IsCancellationRequested)
+        catch (Exception e) when (DatabaseOutage.IsOutage(e) && !context.RequestAborted.IsCancellationRequested)
         {
-            log.LogError(e, "{Path}: the database is unavailable", context.Request.Path.Value);
+            DatabaseOutageResponse.Record(context, e, log);
             await WriteAsync(context, new OAuthException(OAuthErrorCode.TemporarilyUnavailable,
                 "The service is temporarily unavailable; retry shortly."));
         }
@@ -53,7 +53,4 @@ public sealed class ErrorResponseMiddleware(RequestDelegate next, ILogger<ErrorR
         context.Response.Clear();
         await ProtocolResults.WriteErrorAsync(context.Response, error);
     }
-
-    private static bool IsDatabaseOutage(Exception e) =>
-        e is DbException or TimeoutException || e.InnerException is DbException or TimeoutException;
 }

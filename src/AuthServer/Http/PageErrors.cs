@@ -1,4 +1,6 @@
 using System.Net;
+using AuthServer.Data;
+using Microsoft.AspNetCore.Diagnostics;
 
 namespace AuthServer.Http;
 
@@ -7,7 +9,18 @@ public static class PageErrors
 {
     public static IApplicationBuilder UsePageErrors(this IApplicationBuilder app)
     {
-        app.UseExceptionHandler(failed => failed.Run(context => WriteAsync(context, StatusCodes.Status500InternalServerError)));
+        app.UseExceptionHandler(failed => failed.Run(context =>
+        {
+            // The database being away is not our bug: say so, and when to come back (503 with Retry-After).
+            if (context.Features.Get<IExceptionHandlerFeature>()?.Error is { } error && DatabaseOutage.IsOutage(error))
+            {
+                DatabaseOutageResponse.Record(context, error, context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PageErrors)));
+                DatabaseOutageResponse.SetStatus(context.Response);
+                return WriteAsync(context, StatusCodes.Status503ServiceUnavailable);
+            }
+
+            return WriteAsync(context, StatusCodes.Status500InternalServerError);
+        }));
         return app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
     }
 
@@ -21,6 +34,8 @@ public static class PageErrors
                 "(set one up under Two-step sign-in, then sign out and in again).",
             StatusCodes.Status404NotFound => "There is no such page.",
             StatusCodes.Status405MethodNotAllowed => "That action is not possible here.",
+            StatusCodes.Status503ServiceUnavailable =>
+                "The service is temporarily unavailable. Nothing is lost: try again in a few seconds.",
             >= 500 => "Something went wrong on our side. It has been logged; try again in a moment.",
             _ => "The request could not be completed.",
         };

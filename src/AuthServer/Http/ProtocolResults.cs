@@ -49,7 +49,7 @@ public static class ProtocolResults
 
         if (error.Code == OAuthErrorCode.TemporarilyUnavailable)
         {
-            response.Headers.RetryAfter = "5";
+            response.Headers.RetryAfter = DatabaseOutageResponse.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         return WriteJsonAsync(response, status, w =>
