@@ -138,13 +138,39 @@ public sealed partial class PostgresCluster : IAsyncLifetime
         }
     }
 
-    private async Task StartAsync()
+    /// <summary>
+    /// Stops the server (pg_ctl -m fast: sessions are ended, as when an operator stops it), keeping its data, port and
+    /// folder: <see cref="StartAgainAsync"/> brings the same cluster back.
+    /// </summary>
+    public async Task StopAsync()
     {
-        // A free port can be taken between our probe and postgres binding it: then try another.
-        const int attempts = 3;
+        if (!_running)
+        {
+            throw new InvalidOperationException("The cluster is not running.");
+        }
+
+        _running = false;
+        await RunAsync(_pgCtl!, ["-D", DataDirectory, "-m", "fast", "-w", "-t", "30", "stop"], StopTimeout, "pg_ctl stop");
+    }
+
+    /// <summary>Starts a cluster stopped by <see cref="StopAsync"/> again, on the same port with the same data.</summary>
+    public async Task StartAgainAsync()
+    {
+        if (_running)
+        {
+            throw new InvalidOperationException("The cluster is already running.");
+        }
+
+        await StartAsync(Port);
+    }
+
+    private async Task StartAsync(int? samePort = null)
+    {
+        // A free port can be taken between our probe and postgres binding it: then try another (unless it must be the same).
+        var attempts = samePort is null ? 3 : 1;
         for (var attempt = 1; ; attempt++)
         {
-            var port = Loopback.FreePort();
+            var port = samePort ?? Loopback.FreePort();
 
             // pg_ctl hands -o to a shell, so quote the folder.
             var serverOptions = $"-p {port} -k '{SocketDirectory}' -c listen_addresses=127.0.0.1 -c fsync=off -c max_connections=200";
