@@ -158,6 +158,25 @@ public abstract class DatabaseOutageTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Ready_WithTheNewestMigrationMissing_Is503WithSchemaUnhealthy_LiveStays200()
+    {
+        var database = Server.Service<AuthServer.Data.AuthServerDatabase>();
+        await using (var connection = await database.OpenConnectionAsync(CancellationToken.None))
+        await using (var delete = connection.CreateCommand())
+        {
+            delete.CommandText = "DELETE FROM schema_migrations WHERE version = (SELECT MAX(version) FROM schema_migrations)";
+            Assert.Equal(1, await delete.ExecuteNonQueryAsync());
+        }
+
+        Assert.True(await PollReadyAsync(HttpStatusCode.ServiceUnavailable), "Readiness stayed 200 with a migration missing.");
+        using var ready = await Server.Http.GetAsync("/health/ready");
+        Assert.Equal("""{"status":"Unhealthy","checks":{"database":"Healthy","schema":"Unhealthy","signing_keys":"Healthy"}}""",
+            await ready.Content.ReadAsStringAsync());
+        using var live = await Server.Http.GetAsync("/health/live");
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
     private static async Task AssertTemporarilyUnavailableAsync(HttpResponseMessage response)
     {
         using (response)
@@ -266,4 +285,31 @@ public sealed class SqliteDatabaseOutageTests : DatabaseOutageTests
         _folder.Dispose();
         return Task.CompletedTask;
     }
+}
+
+/// <summary>The health settings are checked at start, like every other setting.</summary>
+public sealed class HealthOptionsTests : IDisposable
+{
+    private readonly TempFolder _folder = new();
+
+    [Theory]
+    [InlineData("--AuthServer:Health:DatabaseTimeout=00:00:00", "AuthServer:Health:DatabaseTimeout")]
+    [InlineData("--AuthServer:Health:DatabaseTimeout=00:01:00", "AuthServer:Health:DatabaseTimeout")]
+    [InlineData("--AuthServer:Health:ReadyCacheDuration=-00:00:01", "AuthServer:Health:ReadyCacheDuration")]
+    [InlineData("--AuthServer:Health:ReadyCacheDuration=00:05:00", "AuthServer:Health:ReadyCacheDuration")]
+    public async Task Start_WithHealthSettingsOutOfRange_StopsWithWhatToFix(string arg, string message)
+    {
+        var settings = HostSettings.NewSqlite(_folder.Path);
+        string[] args =
+        [
+            "--Urls=http://127.0.0.1:0", $"--AuthServer:Database:ConnectionString={settings.ConnectionString}",
+            $"--AuthServer:KeysDirectory={settings.KeysDirectory}", arg,
+        ];
+
+        var error = await Assert.ThrowsAsync<AuthServer.Hosting.StartupException>(() => AuthServerApp.CreateAsync(args));
+
+        Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => _folder.Dispose();
 }
