@@ -65,6 +65,7 @@ public abstract class DatabaseOutageTests : IAsyncLifetime
         var toRevoke = await Server.IssueAsync(Opaque);
         using var browser = new PageSession(Server);
         var loginToken = PageSession.AntiforgeryToken(await browser.GetPageAsync("/account/login"));
+        using var adminApi = await Infrastructure.Admin.ApiClientAsync(Server);
         Assert.True(await PollReadyAsync(HttpStatusCode.OK), "Not ready before the outage.");
 
         await BreakDatabaseAsync();
@@ -83,6 +84,12 @@ public abstract class DatabaseOutageTests : IAsyncLifetime
                 using var userInfo = new HttpRequestMessage(HttpMethod.Get, "/connect/userinfo");
                 userInfo.Headers.Authorization = new AuthenticationHeaderValue("Bearer", opaque);
                 await AssertTemporarilyUnavailableAsync(await Server.Http.SendAsync(userInfo));
+
+                // The admin API answers a problem document.
+                using var clients = await adminApi.GetAsync("/admin/api/v1/clients");
+                Assert.Equal(HttpStatusCode.ServiceUnavailable, clients.StatusCode);
+                Assert.Equal("application/problem+json", clients.Content.Headers.ContentType?.MediaType);
+                Assert.NotNull(clients.Headers.RetryAfter);
             }
 
             // A wrong password is counted (a write): the page says the service is away, not that something broke.
