@@ -88,16 +88,23 @@ public sealed class GroupCommitWriter : IAsyncDisposable
             {
                 // One bad row must not fail its neighbours: retry each write in a transaction of its own, so
                 // only the writes that fail on their own are reported as failed.
-                foreach (var write in batch)
+                for (var i = 0; i < batch.Count; i++)
                 {
                     try
                     {
-                        await CommitAsync([write]);
-                        write.Committed?.TrySetResult();
+                        await CommitAsync([batch[i]]);
+                        batch[i].Committed?.TrySetResult();
+                    }
+                    catch (Exception e) when (DatabaseOutage.IsOutage(e))
+                    {
+                        // The database went away meanwhile: the rest would wait out the timeout one by one.
+                        _database.ClearPool();
+                        FailAll(batch[i..], e);
+                        break;
                     }
                     catch (Exception e)
                     {
-                        write.Committed?.TrySetException(e);
+                        batch[i].Committed?.TrySetException(e);
                     }
                 }
             }

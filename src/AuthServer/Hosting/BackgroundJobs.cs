@@ -17,8 +17,10 @@ public sealed class TokenPruningService(TokenStore tokens, AuthServerOptions opt
             {
                 await PruneOnceAsync(stoppingToken);
             }
-            catch (Exception e) when (e is not OperationCanceledException)
+            catch (Exception e) when (!stoppingToken.IsCancellationRequested)
             {
+                // Also a timeout that surfaces as a cancellation: only stopping ends the service (an exception escaping a
+                // BackgroundService stops the whole host).
                 log.LogWarning(e, "Token pruning failed; it will run again in {Interval}", options.Tokens.PruneInterval);
             }
         }
@@ -77,7 +79,7 @@ public sealed class KeyRefreshService(
             var after = await keys.ReloadAsync(cancellationToken);
             WarnAboutRevokedKeys(before, after);
         }
-        catch (Exception e) when (e is not OperationCanceledException)
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested)
         {
             log.LogWarning(e, "Rotating or reloading signing keys failed; the current keys stay in use");
         }
