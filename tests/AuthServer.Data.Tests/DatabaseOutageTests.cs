@@ -142,6 +142,32 @@ public sealed class DatabaseOutageTests(PostgresCluster cluster)
         Assert.Equal(2L, reader.GetInt64(0));
     }
 
+    [Fact]
+    public async Task Start_WithTheDatabaseAway_ExitsSayingWhatToCheck_WithoutAStackTrace()
+    {
+        var folder = Directory.CreateTempSubdirectory("authserver-outage-start-").FullName;
+        try
+        {
+            var nobody = new NpgsqlConnectionStringBuilder { Host = "127.0.0.1", Port = Loopback.FreePort(), Username = "postgres", Database = "authserver" };
+            var environment = new Dictionary<string, string>
+            {
+                ["AuthServer__Database__Provider"] = "PostgreSql",
+                ["AuthServer__Database__ConnectionString"] = nobody.ConnectionString,
+                ["Urls"] = $"http://127.0.0.1:{Loopback.FreePort()}",
+            };
+
+            var result = await ChildProcess.RunAsync(AuthServerHost.StartInfo([], environment, folder), TimeSpan.FromSeconds(60));
+
+            Assert.True(result.ExitCode == 1, result.ToString());
+            Assert.Contains("AuthServer cannot start: the database is unavailable", result.StandardError, StringComparison.Ordinal);
+            Assert.DoesNotContain("   at ", result.StandardError + result.StandardOutput, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
+    }
+
     /// <summary>Another connection holding the write lock (BEGIN EXCLUSIVE) until disposed.</summary>
     private static async Task<SqliteConnection> OpenLockedSqliteAsync(TestDatabase test)
     {

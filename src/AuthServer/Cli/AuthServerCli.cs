@@ -31,6 +31,20 @@ public static class AuthServerCli
             await Console.Error.WriteLineAsync($"AuthServer cannot start: {e.Message}");
             return 1;
         }
+        catch (Exception e) when (DatabaseOutage.IsOutage(e))
+        {
+            // At start (migrations, keys) the database must be there; once running, an outage is survived (503s).
+            var cause = e;
+            while (cause.InnerException is not null)
+            {
+                cause = cause.InnerException;
+            }
+
+            await Console.Error.WriteLineAsync(
+                $"AuthServer cannot start: the database is unavailable ({cause.GetType().Name}: {cause.Message}). " +
+                "Check that it runs and that AuthServer:Database:ConnectionString points at it; a supervisor may simply start AuthServer again.");
+            return 1;
+        }
     }
 
     private static RootCommand BuildCommands()
