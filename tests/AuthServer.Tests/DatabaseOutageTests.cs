@@ -294,8 +294,8 @@ public sealed class SqliteDatabaseOutageTests : DatabaseOutageTests
     }
 }
 
-/// <summary>The health settings are checked at start, like every other setting.</summary>
-public sealed class HealthOptionsTests : IDisposable
+/// <summary>The health settings: checked at start, like every other setting; the readiness cache bounds database probes.</summary>
+public sealed class HealthSettingsTests : IDisposable
 {
     private readonly TempFolder _folder = new();
 
@@ -316,6 +316,39 @@ public sealed class HealthOptionsTests : IDisposable
         var error = await Assert.ThrowsAsync<AuthServer.Hosting.StartupException>(() => AuthServerApp.CreateAsync(args));
 
         Assert.Contains(message, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("00:00:30", true)]
+    [InlineData("00:00:00", false)]
+    public async Task Ready_ManyProbes_ReachTheDatabaseOncePerCacheDuration(string cacheDuration, bool cached)
+    {
+        await using var server = await AuthServerHost.StartAsync(HostSettings.NewSqlite(_folder.Path) with
+        {
+            ExtraArgs = [$"--AuthServer:Health:ReadyCacheDuration={cacheDuration}"],
+        });
+        var probe = server.Service<AuthServer.Hosting.DatabaseProbe>();
+        var before = probe.Probes;
+
+        // 20 at once (they share one probe in flight), then 20 one after the other.
+        var burst = await Task.WhenAll(Enumerable.Range(0, 20).Select(_ => server.Http.GetAsync("/health/ready")));
+        Assert.All(burst, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Array.ForEach(burst, r => r.Dispose());
+        for (var i = 0; i < 20; i++)
+        {
+            using var ready = await server.Http.GetAsync("/health/ready");
+            Assert.Equal(HttpStatusCode.OK, ready.StatusCode);
+        }
+
+        if (cached)
+        {
+            Assert.Equal(1, probe.Probes - before);
+        }
+        else
+        {
+            // Without caching every one of the sequential requests probes (at least once).
+            Assert.True(probe.Probes - before >= 20, $"{probe.Probes - before} probes for 40 requests.");
+        }
     }
 
     public void Dispose() => _folder.Dispose();

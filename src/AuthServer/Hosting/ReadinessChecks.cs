@@ -22,9 +22,13 @@ public sealed class DatabaseProbe(AuthServerDatabase database, AuthServerOptions
     private Task<DatabaseState>? _last;
     private long _completedAt;
     private bool? _wasReachable;
+    private long _probes;
 
     /// <summary>The newest migration this build knows; the database must have it applied.</summary>
     public string ExpectedSchemaVersion => _expectedVersion;
+
+    /// <summary>How many probes reached the database since the start.</summary>
+    public long Probes => Interlocked.Read(ref _probes);
 
     public Task<DatabaseState> GetAsync()
     {
@@ -41,6 +45,7 @@ public sealed class DatabaseProbe(AuthServerDatabase database, AuthServerOptions
 
     private async Task<DatabaseState> ProbeAsync()
     {
+        Interlocked.Increment(ref _probes);
         var state = await ReadStateAsync();
         if (_wasReachable != state.Reachable)
         {
