@@ -1,0 +1,464 @@
+using System.Net;
+using System.Security.Cryptography;
+using AuthServer.Tests.Infrastructure;
+using static AuthServer.Tests.PrivateKeyJwt.ClientAssertions;
+
+namespace AuthServer.Tests.PrivateKeyJwt;
+
+/// <summary>
+/// private_key_jwt (RFC 7523 §2.2, OpenID Connect Core §9) over real HTTP: it works at the token, introspection and
+/// revocation endpoints with RS256, PS256 and ES256, and each rule refuses what breaks it with 401 invalid_client.
+/// </summary>
+public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
+{
+    protected AuthServerHost Server => fixture.Host;
+
+    // The same file every time: importing it again changes nothing.
+    public async Task InitializeAsync() => await Server.ImportAsync(ClientAssertions.Json);
+
+    public Task DisposeAsync() => Task.CompletedTask;
+
+    [Fact]
+    public async Task Token_Rs256Assertion_IssuesAToken()
+    {
+        using var response = await TokenAsync(SignRs256(Claims(Server)));
+        var json = await ProtocolAssert.OkJsonAsync(response);
+        Assert.Equal("orders.read", json.GetProperty("scope").GetString());
+    }
+
+    [Fact]
+    public async Task Token_Es256Assertion_IssuesAToken()
+    {
+        using var response = await TokenAsync(SignEs256(Claims(Server)));
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
+    [Fact]
+    public async Task Token_Ps256Assertion_IssuesAToken()
+    {
+        using var response = await TokenAsync(SignPs256(Claims(Server)));
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
+    [Fact]
+    public async Task Token_AssertionWithoutKid_IsVerifiedWithTheKeyOfItsAlgorithm()
+    {
+        using var response = await TokenAsync(SignEs256(Claims(Server), kid: null));
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
+    [Theory]
+    [InlineData("Rs256")]
+    [InlineData("Es256")]
+    public async Task Introspect_WithAssertion_AnswersForTheCaller(string alg)
+    {
+        var token = await Server.IssueAsync(TestClients.Opaque);
+        var claims = Claims(Server);
+        var assertion = alg == "Rs256" ? SignRs256(claims) : SignEs256(claims);
+
+        using var response = await Server.PostFormAsync("/connect/introspect", Form(assertion, ("token", token)));
+
+        var json = await ProtocolAssert.OkJsonAsync(response);
+        Assert.True(json.GetProperty("active").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("Rs256")]
+    [InlineData("Es256")]
+    public async Task Revoke_WithAssertion_RevokesTheClientsOwnToken(string alg)
+    {
+        using var issued = await TokenAsync(SignEs256(Claims(Server)));
+        var token = (await ProtocolAssert.OkJsonAsync(issued)).GetProperty("access_token").GetString()!;
+        var claims = Claims(Server);
+        var assertion = alg == "Rs256" ? SignRs256(claims) : SignEs256(claims);
+
+        using var response = await Server.PostFormAsync("/connect/revoke", Form(assertion, ("token", token)));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.False((await Server.IntrospectAsync(token, TestClients.Gateway)).GetProperty("active").GetBoolean());
+    }
+
+    [Fact]
+    public async Task Token_WithMatchingClientIdInTheBody_IssuesAToken()
+    {
+        using var response = await TokenAsync(SignRs256(Claims(Server)), ("client_id", Service));
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
+    // --- aud (RFC 7523 §3 item 3; draft-ietf-oauth-rfc7523bis) ---
+
+    [Fact]
+    public async Task Token_AudienceIsTheTokenEndpointUrl_OrBothOfOurs_IsAccepted()
+    {
+        foreach (object aud in new object[] { Server.Issuer + "/connect/token", new[] { Server.Issuer, Server.Issuer + "/connect/token" } })
+        {
+            var claims = Claims(Server);
+            claims["aud"] = aud;
+            using var response = await TokenAsync(SignRs256(claims));
+            await ProtocolAssert.OkJsonAsync(response);
+        }
+    }
+
+    [Fact]
+    public async Task Token_ExplicitlyTypedWithTheIssuerAsAudience_IsAccepted()
+    {
+        var assertion = Sign(Header("ES256", "ec-1", "client-authentication+jwt"), Claims(Server), Es256);
+        using var response = await TokenAsync(assertion);
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
+    public static TheoryData<string> WrongAudiences => new()
+    {
+        "another-server",       // someone else
+        "/connect/introspect",  // an endpoint URL other than the token endpoint's
+        "array-with-foreign",   // ours, and another party's: that party could replay it here
+        "missing",
+        "number",
+        "typed-token-endpoint", // client-authentication+jwt wants exactly the issuer
+        "typed-array",
+    };
+
+    [Theory]
+    [MemberData(nameof(WrongAudiences))]
+    public async Task Token_WrongAudience_Is401(string kind)
+    {
+        var claims = Claims(Server);
+        string? typ = "JWT";
+        switch (kind)
+        {
+            case "another-server": claims["aud"] = "https://other.example.test"; break;
+            case "/connect/introspect": claims["aud"] = Server.Issuer + "/connect/introspect"; break;
+            case "array-with-foreign": claims["aud"] = new[] { Server.Issuer, "https://other.example.test" }; break;
+            case "missing": claims.Remove("aud"); break;
+            case "number": claims["aud"] = 42; break;
+            case "typed-token-endpoint": claims["aud"] = Server.Issuer + "/connect/token"; typ = "client-authentication+jwt"; break;
+            case "typed-array": claims["aud"] = new[] { Server.Issuer }; typ = "client-authentication+jwt"; break;
+        }
+
+        await AssertRefusedAsync(Sign(Header("ES256", "ec-1", typ), claims, Es256));
+    }
+
+    // --- times, on the server's clock ---
+
+    [Fact]
+    public async Task Token_Expired_Is401()
+    {
+        var claims = Claims(Server);
+        claims["exp"] = Server.Time.GetUtcNow().ToUnixTimeSeconds() - 60;
+        await AssertRefusedAsync(SignRs256(claims));
+    }
+
+    [Fact]
+    public async Task Token_ValidAssertionSentAfterItExpired_Is401()
+    {
+        var assertion = SignRs256(Claims(Server));
+        Server.Time.Advance(TimeSpan.FromSeconds(60 + 31));
+        await AssertRefusedAsync(assertion);
+    }
+
+    [Fact]
+    public async Task Token_WithinClockSkewAfterExpiry_IsStillAccepted()
+    {
+        var assertion = SignRs256(Claims(Server));
+        Server.Time.Advance(TimeSpan.FromSeconds(60 + 20));
+        using var response = await TokenAsync(assertion);
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
+    [Theory]
+    [InlineData("exp-too-far")]
+    [InlineData("exp-missing")]
+    [InlineData("exp-string")]
+    [InlineData("nbf-future")]
+    [InlineData("iat-future")]
+    public async Task Token_BadTimes_Is401(string kind)
+    {
+        var claims = Claims(Server);
+        var now = Server.Time.GetUtcNow().ToUnixTimeSeconds();
+        switch (kind)
+        {
+            case "exp-too-far": claims["exp"] = now + 600; break;
+            case "exp-missing": claims.Remove("exp"); break;
+            case "exp-string": claims["exp"] = (now + 60).ToString(System.Globalization.CultureInfo.InvariantCulture); break;
+            case "nbf-future": claims["nbf"] = now + 120; break;
+            case "iat-future": claims["iat"] = now + 120; break;
+        }
+
+        await AssertRefusedAsync(SignRs256(claims));
+    }
+
+    // --- jti ---
+
+    [Fact]
+    public async Task Token_WithoutJti_Is401()
+    {
+        var claims = Claims(Server);
+        claims.Remove("jti");
+        await AssertRefusedAsync(SignRs256(claims));
+    }
+
+    [Fact]
+    public async Task Token_ReplayedAssertion_Is401TheSecondTime_EvenAtAnotherEndpoint()
+    {
+        var assertion = SignRs256(Claims(Server));
+        using (var first = await TokenAsync(assertion))
+        {
+            await ProtocolAssert.OkJsonAsync(first);
+        }
+
+        await AssertRefusedAsync(assertion);
+        using var introspect = await Server.PostFormAsync("/connect/introspect", Form(assertion, ("token", "x")));
+        await ProtocolAssert.ErrorAsync(introspect, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
+    public async Task Token_NewAssertionReusingAJtiThatHasExpired_IsAccepted()
+    {
+        var claims = Claims(Server);
+        using (var first = await TokenAsync(SignRs256(claims)))
+        {
+            await ProtocolAssert.OkJsonAsync(first);
+        }
+
+        Server.Time.Advance(TimeSpan.FromMinutes(2));
+        var again = Claims(Server);
+        again["jti"] = claims["jti"];
+        using var response = await TokenAsync(SignRs256(again));
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
+    // --- who: iss, sub, client_id ---
+
+    [Fact]
+    public async Task Token_IssAndSubNameAnotherKeyedClient_Is401()
+    {
+        await AssertRefusedAsync(SignRs256(Claims(Server, OtherService)));
+    }
+
+    [Fact]
+    public async Task Token_SubDiffersFromIss_Is401()
+    {
+        var claims = Claims(Server);
+        claims["sub"] = OtherService;
+        await AssertRefusedAsync(SignRs256(claims));
+    }
+
+    [Fact]
+    public async Task Token_ClientIdInTheBodyDiffers_Is401()
+    {
+        await AssertRefusedAsync(SignRs256(Claims(Server)), ("client_id", OtherService));
+    }
+
+    [Fact]
+    public async Task Token_AssertionForAClientWithoutKeys_Is401()
+    {
+        await AssertRefusedAsync(SignRs256(Claims(Server, TestClients.Opaque.Id)));
+    }
+
+    [Fact]
+    public async Task Token_AssertionForADisabledClient_Is401()
+    {
+        await AssertRefusedAsync(SignRs256(Claims(Server, DisabledService)));
+    }
+
+    [Fact]
+    public async Task Token_AssertionForAnUnknownClient_Is401()
+    {
+        await AssertRefusedAsync(SignRs256(Claims(Server, "no-such-client")));
+    }
+
+    [Fact]
+    public async Task Token_SecretForAClientRegisteredOnlyWithKeys_Is401()
+    {
+        using var response = await Server.PostFormAsync("/connect/token",
+            [("grant_type", "client_credentials"), ("client_id", Service), ("client_secret", new string('s', 48))]);
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    // --- the signature and its header ---
+
+    [Fact]
+    public async Task Token_SignedWithAnUnregisteredKeyUnderARegisteredKid_Is401()
+    {
+        using var stranger = RSA.Create(2048);
+        await AssertRefusedAsync(SignRs256(Claims(Server), "rsa-1", stranger));
+        await AssertRefusedAsync(SignRs256(Claims(Server), null, stranger));
+    }
+
+    [Fact]
+    public async Task Token_SignedWithAnotherClientsKey_Is401()
+    {
+        await AssertRefusedAsync(SignEs256(Claims(Server), "ec-1", OtherEc));
+    }
+
+    [Fact]
+    public async Task Token_UnknownKid_Is401()
+    {
+        await AssertRefusedAsync(SignRs256(Claims(Server), "rsa-2"));
+    }
+
+    [Fact]
+    public async Task Token_AlgNone_Is401()
+    {
+        var unsigned = Sign(Header("none", null), Claims(Server), _ => []);
+        await AssertRefusedAsync(unsigned);
+    }
+
+    [Fact]
+    public async Task Token_Hs256KeyedWithThePublicKey_Is401()
+    {
+        // The classic confusion: HMAC with the registered public key's bytes as the shared secret.
+        var secret = Rsa.ExportSubjectPublicKeyInfo();
+        await AssertRefusedAsync(Sign(Header("HS256", "rsa-1"), Claims(Server), data => HMACSHA256.HashData(secret, data)));
+        await AssertRefusedAsync(Sign(Header("HS256", null), Claims(Server), data => HMACSHA256.HashData(secret, data)));
+    }
+
+    [Fact]
+    public async Task Token_RsaKidWithAnEs256Header_Is401()
+    {
+        await AssertRefusedAsync(Sign(Header("ES256", "rsa-1"), Claims(Server), Es256));
+        await AssertRefusedAsync(Sign(Header("RS256", "ec-1"), Claims(Server),
+            data => Rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)));
+    }
+
+    [Fact]
+    public async Task Token_TamperedPayload_Is401()
+    {
+        var parts = SignRs256(Claims(Server)).Split('.');
+        var claims = Claims(Server);
+        claims["jti"] = "tampered";
+        var otherPayload = Sign(Header("RS256", "rsa-1"), claims, _ => []).Split('.')[1];
+        await AssertRefusedAsync($"{parts[0]}.{otherPayload}.{parts[2]}");
+    }
+
+    [Theory]
+    [InlineData("cut-signature")]
+    [InlineData("two-parts")]
+    [InlineData("five-parts")]
+    [InlineData("garbage")]
+    [InlineData("bad-base64")]
+    public async Task Token_MalformedAssertion_Is401(string kind)
+    {
+        var valid = SignRs256(Claims(Server));
+        var assertion = kind switch
+        {
+            "cut-signature" => valid[..^10],
+            "two-parts" => valid[..valid.LastIndexOf('.')],
+            "five-parts" => valid + ".a.b",
+            "bad-base64" => "!!!." + valid.Split('.')[1] + ".???",
+            _ => "not-a-jwt",
+        };
+        await AssertRefusedAsync(assertion);
+    }
+
+    [Theory]
+    [InlineData("at+jwt")]
+    [InlineData("JOSE")]
+    public async Task Token_WrongTyp_Is401(string typ)
+    {
+        await AssertRefusedAsync(Sign(Header("ES256", "ec-1", typ), Claims(Server), Es256));
+    }
+
+    [Fact]
+    public async Task Token_CritHeader_Is401()
+    {
+        var header = Header("ES256", "ec-1");
+        header["crit"] = new[] { "exp" };
+        await AssertRefusedAsync(Sign(header, Claims(Server), Es256));
+    }
+
+    // --- one method per request (RFC 6749 §2.3) and the assertion type (RFC 7521 §4.2) ---
+
+    [Fact]
+    public async Task Token_AssertionAndBasic_IsInvalidRequest()
+    {
+        using var response = await Server.PostFormAsync("/connect/token",
+            [("grant_type", "client_credentials"), .. Form(SignRs256(Claims(Server)))], TestClients.Opaque);
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task Token_AssertionAndClientSecret_IsInvalidRequest()
+    {
+        using var response = await TokenAsync(SignRs256(Claims(Server)), ("client_secret", new string('s', 48)));
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task Token_AssertionWithoutItsType_IsInvalidRequest()
+    {
+        using var response = await Server.PostFormAsync("/connect/token",
+            [("grant_type", "client_credentials"), ("client_assertion", SignRs256(Claims(Server)))]);
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Theory]
+    [InlineData("urn:ietf:params:oauth:client-assertion-type:saml2-bearer")]
+    [InlineData("jwt")]
+    public async Task Token_WrongAssertionType_Is401(string type)
+    {
+        using var response = await Server.PostFormAsync("/connect/token",
+            [("grant_type", "client_credentials"), ("client_assertion_type", type), ("client_assertion", SignRs256(Claims(Server)))]);
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    [Fact]
+    public async Task Refusal_NeverStoresTheAssertion_AndIsAudited()
+    {
+        var claims = Claims(Server);
+        claims["aud"] = "https://other.example.test";
+        var assertion = SignRs256(claims);
+        await AssertRefusedAsync(assertion);
+
+        await Server.FlushAuditAsync();
+        Assert.Contains("client.authentication_failed", await Database.AuditActionsAsync(Server, Service));
+        Assert.False(await Database.AnyColumnContainsAsync(Server, assertion.Split('.')[2]));
+    }
+
+    protected Task<HttpResponseMessage> TokenAsync(string assertion, params (string, string)[] extra) =>
+        Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(assertion, extra)]);
+
+    protected async Task AssertRefusedAsync(string assertion, params (string, string)[] extra)
+    {
+        using var response = await TokenAsync(assertion, extra);
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+    }
+
+    private static byte[] Es256(byte[] data) => Ec.SignData(data, HashAlgorithmName.SHA256);
+}
+
+public sealed class SqlitePrivateKeyJwtTests(SqliteServerFixture fixture) : PrivateKeyJwtTests(fixture), IClassFixture<SqliteServerFixture>;
+
+public sealed class PostgresPrivateKeyJwtTests(PostgresServerFixture fixture) : PrivateKeyJwtTests(fixture), IClassFixture<PostgresServerFixture>
+{
+    /// <summary>Two nodes on one database: an assertion used at one is refused at the other, even when both race.</summary>
+    [Fact]
+    public async Task Token_ReplayAtASecondNodeSharingTheDatabase_Is401()
+    {
+        await using var second = await AuthServerHost.StartAsync(Server.Settings, Server.Time);
+
+        var assertion = SignRs256(Claims(Server));
+        using (var first = await TokenAsync(assertion))
+        {
+            await ProtocolAssert.OkJsonAsync(first);
+        }
+
+        using var replay = await second.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(assertion)]);
+        await ProtocolAssert.ErrorAsync(replay, HttpStatusCode.Unauthorized, "invalid_client");
+
+        // Both nodes at once, many times: exactly one of each pair succeeds.
+        for (var i = 0; i < 10; i++)
+        {
+            var raced = SignEs256(Claims(Server));
+            var answers = await Task.WhenAll(
+                Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(raced)]),
+                second.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(raced)]));
+            Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.OK));
+            Assert.Equal(1, answers.Count(a => a.StatusCode == HttpStatusCode.Unauthorized));
+            foreach (var a in answers)
+            {
+                a.Dispose();
+            }
+        }
+    }
+}
