@@ -91,7 +91,7 @@ public abstract class KeyRegistrationTests(ServerFixture fixture)
         Assert.Empty(await Database.QueryAsync(Server,
             $"SELECT s.id FROM client_secrets s JOIN clients c ON c.id = s.client_id WHERE c.client_id = '{id}'"));
 
-        using var response = await Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(SignEs256(Claims(Server, id)))]);
+        using var response = await Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), ("scope", "orders.read"), .. Form(SignEs256(Claims(Server, id)))]);
         await ProtocolAssert.OkJsonAsync(response);
     }
 
@@ -116,7 +116,7 @@ public abstract class KeyRegistrationTests(ServerFixture fixture)
         Assert.Equal("rsa-1", key.GetProperty("kid").GetString());
         Assert.Equal(B64(Rsa.ExportParameters(false).Modulus!), key.GetProperty("n").GetString());
 
-        using var token = await Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(SignRs256(Claims(Server, id)))]);
+        using var token = await Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), ("scope", "orders.read"), .. Form(SignRs256(Claims(Server, id)))]);
         await ProtocolAssert.OkJsonAsync(token);
     }
 
