@@ -135,7 +135,9 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
             case "typed-array": claims["aud"] = new[] { Server.Issuer }; typ = "client-authentication+jwt"; break;
         }
 
-        await AssertRefusedAsync(Sign(Header("ES256", "ec-1", typ), claims, Es256));
+        // A number where the library expects a string or an array fails already when the JWT is read.
+        var because = kind == "number" ? "not a well-formed JWT" : "aud";
+        await AssertRefusedAsync(because, Sign(Header("ES256", "ec-1", typ), claims, Es256));
     }
 
     // --- times, on the server's clock ---
@@ -145,7 +147,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     {
         var claims = Claims(Server);
         claims["exp"] = Server.Time.GetUtcNow().ToUnixTimeSeconds() - 60;
-        await AssertRefusedAsync(SignRs256(claims));
+        await AssertRefusedAsync("has expired", SignRs256(claims));
     }
 
     [Fact]
@@ -153,7 +155,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     {
         var assertion = SignRs256(Claims(Server));
         Server.Time.Advance(TimeSpan.FromSeconds(60 + 31));
-        await AssertRefusedAsync(assertion);
+        await AssertRefusedAsync("has expired", assertion);
     }
 
     [Fact]
@@ -166,12 +168,12 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("exp-too-far")]
-    [InlineData("exp-missing")]
-    [InlineData("exp-string")]
-    [InlineData("nbf-future")]
-    [InlineData("iat-future")]
-    public async Task Token_BadTimes_Is401(string kind)
+    [InlineData("exp-too-far", "minutes ahead")]
+    [InlineData("exp-missing", "no valid exp")]
+    [InlineData("exp-string", "no valid exp")]
+    [InlineData("nbf-future", "not valid yet (nbf)")]
+    [InlineData("iat-future", "issued in the future (iat)")]
+    public async Task Token_BadTimes_Is401(string kind, string because)
     {
         var claims = Claims(Server);
         var now = Server.Time.GetUtcNow().ToUnixTimeSeconds();
@@ -184,7 +186,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
             case "iat-future": claims["iat"] = now + 120; break;
         }
 
-        await AssertRefusedAsync(SignRs256(claims));
+        await AssertRefusedAsync(because, SignRs256(claims));
     }
 
     // --- jti ---
@@ -194,7 +196,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     {
         var claims = Claims(Server);
         claims.Remove("jti");
-        await AssertRefusedAsync(SignRs256(claims));
+        await AssertRefusedAsync("jti of 1 to", SignRs256(claims));
     }
 
     [Fact]
@@ -206,7 +208,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
             await ProtocolAssert.OkJsonAsync(first);
         }
 
-        await AssertRefusedAsync(assertion);
+        await AssertRefusedAsync("replay", assertion);
         using var introspect = await Server.PostFormAsync("/connect/introspect", Form(assertion, ("token", "x")));
         await ProtocolAssert.ErrorAsync(introspect, HttpStatusCode.Unauthorized, "invalid_client");
     }
@@ -232,7 +234,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     [Fact]
     public async Task Token_IssAndSubNameAnotherKeyedClient_Is401()
     {
-        await AssertRefusedAsync(SignRs256(Claims(Server, OtherService)));
+        await AssertRefusedAsync("no registered key has kid 'rsa-1'", SignRs256(Claims(Server, OtherService)));
     }
 
     [Fact]
@@ -240,31 +242,31 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     {
         var claims = Claims(Server);
         claims["sub"] = OtherService;
-        await AssertRefusedAsync(SignRs256(claims));
+        await AssertRefusedAsync("iss and sub differ", SignRs256(claims));
     }
 
     [Fact]
     public async Task Token_ClientIdInTheBodyDiffers_Is401()
     {
-        await AssertRefusedAsync(SignRs256(Claims(Server)), ("client_id", OtherService));
+        await AssertRefusedAsync("client_id in the body", SignRs256(Claims(Server)), ("client_id", OtherService));
     }
 
     [Fact]
     public async Task Token_AssertionForAClientWithoutKeys_Is401()
     {
-        await AssertRefusedAsync(SignRs256(Claims(Server, TestClients.Opaque.Id)));
+        await AssertRefusedAsync("no registered keys", SignRs256(Claims(Server, TestClients.Opaque.Id)));
     }
 
     [Fact]
     public async Task Token_AssertionForADisabledClient_Is401()
     {
-        await AssertRefusedAsync(SignRs256(Claims(Server, DisabledService)));
+        await AssertRefusedAsync("disabled", SignRs256(Claims(Server, DisabledService)));
     }
 
     [Fact]
     public async Task Token_AssertionForAnUnknownClient_Is401()
     {
-        await AssertRefusedAsync(SignRs256(Claims(Server, "no-such-client")));
+        await AssertRefusedAsync("unknown client", SignRs256(Claims(Server, "no-such-client")));
     }
 
     [Fact]
@@ -281,27 +283,27 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     public async Task Token_SignedWithAnUnregisteredKeyUnderARegisteredKid_Is401()
     {
         using var stranger = RSA.Create(2048);
-        await AssertRefusedAsync(SignRs256(Claims(Server), "rsa-1", stranger));
-        await AssertRefusedAsync(SignRs256(Claims(Server), null, stranger));
+        await AssertRefusedAsync("signature does not verify", SignRs256(Claims(Server), "rsa-1", stranger));
+        await AssertRefusedAsync("signature does not verify", SignRs256(Claims(Server), null, stranger));
     }
 
     [Fact]
     public async Task Token_SignedWithAnotherClientsKey_Is401()
     {
-        await AssertRefusedAsync(SignEs256(Claims(Server), "ec-1", OtherEc));
+        await AssertRefusedAsync("signature does not verify", SignEs256(Claims(Server), "ec-1", OtherEc));
     }
 
     [Fact]
     public async Task Token_UnknownKid_Is401()
     {
-        await AssertRefusedAsync(SignRs256(Claims(Server), "rsa-2"));
+        await AssertRefusedAsync("no registered key has kid 'rsa-2'", SignRs256(Claims(Server), "rsa-2"));
     }
 
     [Fact]
     public async Task Token_AlgNone_Is401()
     {
         var unsigned = Sign(Header("none", null), Claims(Server), _ => []);
-        await AssertRefusedAsync(unsigned);
+        await AssertRefusedAsync("alg 'none'", unsigned);
     }
 
     [Fact]
@@ -309,15 +311,15 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     {
         // The classic confusion: HMAC with the registered public key's bytes as the shared secret.
         var secret = Rsa.ExportSubjectPublicKeyInfo();
-        await AssertRefusedAsync(Sign(Header("HS256", "rsa-1"), Claims(Server), data => HMACSHA256.HashData(secret, data)));
-        await AssertRefusedAsync(Sign(Header("HS256", null), Claims(Server), data => HMACSHA256.HashData(secret, data)));
+        await AssertRefusedAsync("alg 'HS256'", Sign(Header("HS256", "rsa-1"), Claims(Server), data => HMACSHA256.HashData(secret, data)));
+        await AssertRefusedAsync("alg 'HS256'", Sign(Header("HS256", null), Claims(Server), data => HMACSHA256.HashData(secret, data)));
     }
 
     [Fact]
     public async Task Token_RsaKidWithAnEs256Header_Is401()
     {
-        await AssertRefusedAsync(Sign(Header("ES256", "rsa-1"), Claims(Server), Es256));
-        await AssertRefusedAsync(Sign(Header("RS256", "ec-1"), Claims(Server),
+        await AssertRefusedAsync("made for alg ES256", Sign(Header("ES256", "rsa-1"), Claims(Server), Es256));
+        await AssertRefusedAsync("made for alg RS256", Sign(Header("RS256", "ec-1"), Claims(Server),
             data => Rsa.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)));
     }
 
@@ -328,16 +330,16 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
         var claims = Claims(Server);
         claims["jti"] = "tampered";
         var otherPayload = Sign(Header("RS256", "rsa-1"), claims, _ => []).Split('.')[1];
-        await AssertRefusedAsync($"{parts[0]}.{otherPayload}.{parts[2]}");
+        await AssertRefusedAsync("signature does not verify", $"{parts[0]}.{otherPayload}.{parts[2]}");
     }
 
     [Theory]
-    [InlineData("cut-signature")]
-    [InlineData("two-parts")]
-    [InlineData("five-parts")]
-    [InlineData("garbage")]
-    [InlineData("bad-base64")]
-    public async Task Token_MalformedAssertion_Is401(string kind)
+    [InlineData("cut-signature", "signature does not verify")]
+    [InlineData("two-parts", "not a compact JWS")]
+    [InlineData("five-parts", "not a compact JWS")]
+    [InlineData("garbage", "not a compact JWS")]
+    [InlineData("bad-base64", "not a well-formed JWT")]
+    public async Task Token_MalformedAssertion_Is401(string kind, string because)
     {
         var valid = SignRs256(Claims(Server));
         var assertion = kind switch
@@ -348,7 +350,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
             "bad-base64" => "!!!." + valid.Split('.')[1] + ".???",
             _ => "not-a-jwt",
         };
-        await AssertRefusedAsync(assertion);
+        await AssertRefusedAsync(because, assertion);
     }
 
     [Theory]
@@ -356,7 +358,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     [InlineData("JOSE")]
     public async Task Token_WrongTyp_Is401(string typ)
     {
-        await AssertRefusedAsync(Sign(Header("ES256", "ec-1", typ), Claims(Server), Es256));
+        await AssertRefusedAsync("typ", Sign(Header("ES256", "ec-1", typ), Claims(Server), Es256));
     }
 
     [Fact]
@@ -364,7 +366,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     {
         var header = Header("ES256", "ec-1");
         header["crit"] = new[] { "exp" };
-        await AssertRefusedAsync(Sign(header, Claims(Server), Es256));
+        await AssertRefusedAsync("crit", Sign(header, Claims(Server), Es256));
     }
 
     // --- one method per request (RFC 6749 §2.3) and the assertion type (RFC 7521 §4.2) ---
@@ -408,7 +410,7 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
         var claims = Claims(Server);
         claims["aud"] = "https://other.example.test";
         var assertion = SignRs256(claims);
-        await AssertRefusedAsync(assertion);
+        await AssertRefusedAsync("aud", assertion);
 
         await Server.FlushAuditAsync();
         Assert.Contains("client.authentication_failed", await Database.AuditActionsAsync(Server, Service));
@@ -418,10 +420,16 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     protected Task<HttpResponseMessage> TokenAsync(string assertion, params (string, string)[] extra) =>
         Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(assertion, extra)]);
 
-    protected async Task AssertRefusedAsync(string assertion, params (string, string)[] extra)
+    /// <summary>401 invalid_client, for the reason given: the audit event's log-only detail says which rule refused it.</summary>
+    protected async Task AssertRefusedAsync(string because, string assertion, params (string, string)[] extra)
     {
         using var response = await TokenAsync(assertion, extra);
         await ProtocolAssert.ErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+        await Server.FlushAuditAsync();
+        var detail = (await Database.QueryAsync(Server,
+            "SELECT detail FROM audit_events WHERE action = 'client.authentication_failed' ORDER BY id DESC LIMIT 1")).Single()[0];
+        Assert.StartsWith("private_key_jwt: ", detail);
+        Assert.Contains(because, detail, StringComparison.Ordinal);
     }
 
     private static byte[] Es256(byte[] data) => Ec.SignData(data, HashAlgorithmName.SHA256);
