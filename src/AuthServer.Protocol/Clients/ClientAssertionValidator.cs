@@ -27,6 +27,7 @@ public sealed class ClientAssertionValidator(ProtocolSettings settings, IClientA
 
     public const int MaxLength = 8192;
     public const int MaxJtiLength = 200;
+    public const int MaxClientIdLength = 200;
 
     private static readonly JsonWebTokenHandler Handler = new();
 
@@ -65,6 +66,12 @@ public sealed class ClientAssertionValidator(ProtocolSettings settings, IClientA
         if (string.IsNullOrEmpty(iss) || string.IsNullOrEmpty(sub))
         {
             throw OAuthException.InvalidClient("client_assertion lacks iss or sub");
+        }
+
+        // No registered client_id is longer (ImportValidator), so a longer one is not looked up.
+        if (sub.Length > MaxClientIdLength)
+        {
+            throw OAuthException.InvalidClient("client_assertion sub is longer than any client_id");
         }
 
         if (!string.Equals(iss, sub, StringComparison.Ordinal))

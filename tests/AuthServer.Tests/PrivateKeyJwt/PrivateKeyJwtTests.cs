@@ -354,6 +354,44 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("alg-number")]
+    [InlineData("kid-number")]
+    [InlineData("typ-number")]
+    [InlineData("iss-number")]
+    [InlineData("jti-number")]
+    [InlineData("nbf-string")]
+    [InlineData("header-array")]
+    [InlineData("payload-array")]
+    [InlineData("long-sub")]
+    [InlineData("too-long")]
+    public async Task Token_OddlyShapedAssertion_Is401NeverA500(string kind)
+    {
+        var header = Header("ES256", "ec-1");
+        var claims = Claims(Server);
+        switch (kind)
+        {
+            case "alg-number": header["alg"] = 256; break;
+            case "kid-number": header["kid"] = 1; break;
+            case "typ-number": header["typ"] = 7; break;
+            case "iss-number": claims["iss"] = 5; break;
+            case "jti-number": claims["jti"] = 12345; break;
+            case "nbf-string": claims["nbf"] = "yesterday"; break;
+            case "long-sub": claims["iss"] = claims["sub"] = new string('a', 500); break;
+            case "too-long": claims["pad"] = new string('p', 9000); break;
+        }
+
+        var assertion = Sign(header, claims, Es256);
+        if (kind is "header-array" or "payload-array")
+        {
+            var parts = assertion.Split('.');
+            var array = B64("[1,2]"u8.ToArray());
+            assertion = kind == "header-array" ? $"{array}.{parts[1]}.{parts[2]}" : $"{parts[0]}.{array}.{parts[2]}";
+        }
+
+        await AssertRefusedAsync("", assertion);
+    }
+
+    [Theory]
     [InlineData("at+jwt")]
     [InlineData("JOSE")]
     public async Task Token_WrongTyp_Is401(string typ)
