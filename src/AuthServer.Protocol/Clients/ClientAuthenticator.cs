@@ -25,7 +25,11 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientAssertionVal
         {
             if (method == ClientAuthenticationMethods.PrivateKeyJwt)
             {
-                return await AuthenticateWithAssertionAsync(presented, cancellationToken);
+                var assertion = ReadAssertion(presented);
+
+                // A failure from here on is recorded under the client the assertion claims to be.
+                clientId = assertion.ClientId;
+                return await AuthenticateWithAssertionAsync(presented, assertion, cancellationToken);
             }
 
             return await AuthenticateAsync(clientId, secret, method, allowPublic, cancellationToken);
@@ -33,22 +37,26 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientAssertionVal
         catch (OAuthException e) when (e.Code == OAuthErrorCode.InvalidClient)
         {
             audit.Record(new AuditEvent(time.GetUtcNow(), "client.authentication_failed", "failure",
-                ClientId: Requests.ProtocolParameters.Printable(clientId), Detail: $"{method}: {e.Detail}"));
+                ClientId: clientId.Length == 0 ? null : Requests.ProtocolParameters.Printable(clientId), Detail: $"{method}: {e.Detail}"));
             throw;
         }
     }
 
-    /// <summary>private_key_jwt: the assertion names the client; a client_id in the body, if any, must be the same one.</summary>
-    private async ValueTask<(Client Client, string Method)> AuthenticateWithAssertionAsync(
-        ClientCredentials presented, CancellationToken cancellationToken)
+    /// <summary>RFC 7521 §4.2: only the JWT bearer assertion type (RFC 7523 §2.2) is supported.</summary>
+    private static ClientAssertion ReadAssertion(ClientCredentials presented)
     {
-        // RFC 7521 §4.2: only the JWT bearer assertion type is supported.
         if (!string.Equals(presented.ClientAssertionType, ClientAuthenticationMethods.JwtBearerAssertionType, StringComparison.Ordinal))
         {
             throw OAuthException.InvalidClient("unsupported client_assertion_type");
         }
 
-        var assertion = ClientAssertionValidator.Read(presented.ClientAssertion!);
+        return ClientAssertionValidator.Read(presented.ClientAssertion!);
+    }
+
+    /// <summary>private_key_jwt: the assertion names the client; a client_id in the body, if any, must be the same one.</summary>
+    private async ValueTask<(Client Client, string Method)> AuthenticateWithAssertionAsync(
+        ClientCredentials presented, ClientAssertion assertion, CancellationToken cancellationToken)
+    {
         if (presented.FormClientId is not null && !string.Equals(presented.FormClientId, assertion.ClientId, StringComparison.Ordinal))
         {
             throw OAuthException.InvalidClient("client_id in the body is not the assertion's iss and sub");
@@ -132,8 +140,8 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientAssertionVal
     }
 
     /// <summary>
-    /// RFC 7521 §4.2 with RFC 6749 §2.3: an assertion is the request's only credential. Returns the client id to record
-    /// (the body's, or the one the assertion claims) for the audit event of a failure.
+    /// RFC 7521 §4.2 with RFC 6749 §2.3: an assertion is the request's only credential. Until the assertion is read, the
+    /// client is the one the body names, if any.
     /// </summary>
     private static (string ClientId, string? Secret, string Method) SelectAssertion(ClientCredentials presented)
     {
@@ -148,18 +156,7 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientAssertionVal
             throw OAuthException.InvalidRequest("client_assertion and client_assertion_type must be sent together.");
         }
 
-        string claimed;
-        try
-        {
-            claimed = presented.FormClientId ?? ClientAssertionValidator.Read(presented.ClientAssertion).ClientId;
-        }
-        catch (OAuthException)
-        {
-            // Reported, with its reason, when the assertion is checked.
-            claimed = "";
-        }
-
-        return (claimed, null, ClientAuthenticationMethods.PrivateKeyJwt);
+        return (presented.FormClientId ?? "", null, ClientAuthenticationMethods.PrivateKeyJwt);
     }
 
     /// <summary>Parses an HTTP Basic header whose parts are form-urlencoded (RFC 6749 §2.3.1).</summary>

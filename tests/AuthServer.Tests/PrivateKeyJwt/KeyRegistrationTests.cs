@@ -96,6 +96,29 @@ public abstract class KeyRegistrationTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Import_SecretReplacedByKeys_TheSecretStopsWorking_AndTheSameFileAgainChangesNothing()
+    {
+        var id = "c-" + Guid.NewGuid().ToString("N")[..12];
+        var secret = new string('k', 48);
+        const string Common = "\"grantTypes\": [\"client_credentials\"], \"allowedScopes\": [\"orders.read\"], \"defaultScopes\": [\"orders.read\"]";
+        var withSecret = $$"""{ "clients": [ { "clientId": "{{id}}", "secret": { "value": "{{secret}}" }, {{Common}}, "allowedApis": ["{{TestClients.Orders}}"] } ] }""";
+        var withKeys = $$"""{ "clients": [ { "clientId": "{{id}}", {{Common}}, "allowedApis": ["{{TestClients.Orders}}"], {{Keys(RsaJwk(Rsa, "rsa-1"))}} } ] }""";
+        Assert.Empty((await ImportAsync(withSecret)).Errors);
+        await Server.IssueAsync((id, secret));
+
+        Assert.Empty((await ImportAsync(withKeys)).Errors);
+        var again = await ImportAsync(withKeys);
+        Assert.Contains($"unchanged client '{id}'", again.Changes);
+
+        // The client cache may still hold the old client: let it expire.
+        Server.Time.Advance(TimeSpan.FromMinutes(10));
+        using var bySecret = await Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials")], (id, secret));
+        await ProtocolAssert.ErrorAsync(bySecret, HttpStatusCode.Unauthorized, "invalid_client");
+        using var byKey = await Server.PostFormAsync("/connect/token", [("grant_type", "client_credentials"), .. Form(SignRs256(Claims(Server, id)))]);
+        await ProtocolAssert.OkJsonAsync(byKey);
+    }
+
+    [Fact]
     public async Task AdminApi_CreateWithKeys_HasNoSecret_ShowsTheKeys_AndTheClientAuthenticates()
     {
         using var api = await Infrastructure.Admin.ApiClientAsync(Server);

@@ -73,6 +73,26 @@ public abstract class PrivateKeyJwtTests(ServerFixture fixture) : PrivateKeyJwtT
     }
 
     [Fact]
+    public async Task UsedJti_IsKeptUntilTheAssertionExpires_ThenPruned()
+    {
+        var claims = Claims(Server);
+        using (var response = await TokenAsync(SignRs256(claims)))
+        {
+            await ProtocolAssert.OkJsonAsync(response);
+        }
+
+        var store = Server.Service<AuthServer.Data.Stores.ClientAssertionReplayStore>();
+        var sql = $"SELECT expires_at FROM client_assertion_jtis WHERE client_id = '{Service}' AND jti = '{claims["jti"]}'";
+        await store.PruneAsync(Server.Time.GetUtcNow(), 1000, CancellationToken.None);
+        Assert.Equal(((long)claims["exp"]! + 30).ToString(System.Globalization.CultureInfo.InvariantCulture),
+            Assert.Single(await Database.QueryAsync(Server, sql))[0]);
+
+        Server.Time.Advance(TimeSpan.FromSeconds(60 + 31));
+        Assert.True(await store.PruneAsync(Server.Time.GetUtcNow(), 1000, CancellationToken.None) >= 1);
+        Assert.Empty(await Database.QueryAsync(Server, sql));
+    }
+
+    [Fact]
     public async Task Token_WithMatchingClientIdInTheBody_IssuesAToken()
     {
         using var response = await TokenAsync(SignRs256(Claims(Server)), ("client_id", Service));
