@@ -86,8 +86,9 @@ public static class ClientJwks
             var (_, errors) = Validate(doc.RootElement);
             return errors.Count > 0 ? [] : doc.RootElement.GetProperty("keys").EnumerateArray().Select(ToSigningKey).ToArray();
         }
-        catch (JsonException)
+        catch (Exception e) when (e is JsonException or CryptographicException)
         {
+            // Never stored by Validate; a row edited by hand loses its keys rather than failing every request.
             return [];
         }
     }
@@ -178,6 +179,25 @@ public static class ClientJwks
         if (bits is < MinimumRsaBits or > MaximumRsaBits)
         {
             errors.Add(($"{path}.n", $"the RSA key has {bits} bits; it must have {MinimumRsaBits} to {MaximumRsaBits}"));
+            return null;
+        }
+
+        // RFC 8017 §3.1: an odd public exponent of at least 3.
+        var exponent = e.Aggregate(0UL, (value, b) => (value << 8) | b);
+        if (exponent < 3 || exponent % 2 == 0)
+        {
+            errors.Add(($"{path}.e", "must be an odd public exponent of at least 3 (usually \"AQAB\", 65537)"));
+            return null;
+        }
+
+        try
+        {
+            using var rsa = RSA.Create();
+            rsa.ImportParameters(new RSAParameters { Modulus = n, Exponent = e });
+        }
+        catch (CryptographicException)
+        {
+            errors.Add((path, "n and e are not a usable RSA public key"));
             return null;
         }
 

@@ -30,6 +30,9 @@ public abstract class KeyRegistrationTests(ServerFixture fixture)
         { "bad-curve", "$.clients[0].jwks.keys[0].crv", "P-256" },
         { "alg-mismatch", "$.clients[0].jwks.keys[0].alg", "RS256" },
         { "not-a-set", "$.clients[0].jwks", "JWK Set" },
+        { "even-exponent", "$.clients[0].jwks.keys[0].e", "odd public exponent" },
+        { "ec-off-curve", "$.clients[0].jwks.keys[0]", "not a point on the curve" },
+        { "too-many", "$.clients[0].jwks.keys", "1 to 10 keys" },
         { "public-client", "$.clients[0].jwks", "public client" },
     };
 
@@ -56,6 +59,9 @@ public abstract class KeyRegistrationTests(ServerFixture fixture)
             "bad-curve" => Keys(EcJwk(ec, "k1").Replace("P-256", "secp256k1")),
             "alg-mismatch" => Keys(RsaJwk(rsa, "k1", ", \"alg\": \"ES256\"")),
             "not-a-set" => $"\"jwks\": [{RsaJwk(rsa, "k1")}]",
+            "even-exponent" => Keys(RsaJwk(rsa, "k1").Replace("\"AQAB\"", "\"AQAA\"")),
+            "ec-off-curve" => Keys(EcJwk(ec, "k1").Replace(B64(ec.ExportParameters(false).Q.Y!), B64(new byte[32]))),
+            "too-many" => Keys(Enumerable.Range(0, 11).Select(i => EcJwk(ec, $"k{i}")).ToArray()),
             _ => Keys(RsaJwk(rsa, "k1")),
         };
         if (kind == "public-client")
