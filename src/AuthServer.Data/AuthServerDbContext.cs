@@ -22,6 +22,7 @@ public sealed class AuthServerDbContext(DbContextOptions<AuthServerDbContext> op
     public DbSet<Entities.ClaimTypeEntity> ClaimTypes => Set<Entities.ClaimTypeEntity>();
     public DbSet<Entities.ClientClaimEntity> ClientClaims => Set<Entities.ClientClaimEntity>();
     public DbSet<Entities.DataProtectionKeyEntity> DataProtectionKeys => Set<Entities.DataProtectionKeyEntity>();
+    public DbSet<Entities.ClientAssertionJtiEntity> ClientAssertionJtis => Set<Entities.ClientAssertionJtiEntity>();
 
     /// <summary>
     /// Fixed, so the model (and with it the migrations) never depends on how Identity was configured in the

@@ -15,4 +15,7 @@ public sealed record ProtocolSettings(string Issuer)
 
     /// <summary>The audience of an access token granted only identity scopes: it is good for userinfo alone.</summary>
     public string UserInfoAudience => Issuer + "/connect/userinfo";
+
+    /// <summary>The token endpoint's URL: also an audience a client assertion may name (RFC 7523 §3, OpenID Connect Core §9).</summary>
+    public string TokenEndpoint => Issuer + "/connect/token";
 }

@@ -134,6 +134,7 @@ public static class AuthServerApp
 
         // Engine
         services.AddSingleton<ClientAuthenticator>();
+        services.AddPrivateKeyJwt();
         services.AddSingleton<JwtAccessTokenWriter>();
         services.AddSingleton<JwtAccessTokenReader>();
         services.AddSingleton<TokenLocator>();

@@ -24,7 +24,16 @@ public abstract class MetadataEndpointTests(ServerFixture fixture)
         Assert.Equal(Server.Issuer + "/connect/authorize", json.GetProperty("authorization_endpoint").GetString());
         Assert.Equal(["authorization_code", "client_credentials", "refresh_token", "urn:ietf:params:oauth:grant-type:token-exchange"],
             Strings(json, "grant_types_supported"));
-        Assert.Equal(["client_secret_basic", "client_secret_post", "none"], Strings(json, "token_endpoint_auth_methods_supported"));
+        Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], Strings(json, "token_endpoint_auth_methods_supported"));
+        Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt"], Strings(json, "introspection_endpoint_auth_methods_supported"));
+        Assert.Equal(["client_secret_basic", "client_secret_post", "private_key_jwt", "none"], Strings(json, "revocation_endpoint_auth_methods_supported"));
+        foreach (var endpoint in new[] { "token", "introspection", "revocation" })
+        {
+            // Asymmetric only: never none, never HMAC.
+            Assert.Equal(["RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512"],
+                Strings(json, $"{endpoint}_endpoint_auth_signing_alg_values_supported"));
+        }
+
         Assert.Equal(["code"], Strings(json, "response_types_supported"));
         Assert.Equal(["query", "form_post"], Strings(json, "response_modes_supported"));
         Assert.Equal(["S256"], Strings(json, "code_challenge_methods_supported"));

@@ -79,7 +79,8 @@ public sealed class ClientAdministration(
         var now = time.GetUtcNow();
         var entity = new ClientEntity { ClientId = request.ClientId!, CreatedAt = now, UpdatedAt = now };
         ClientMapping.Apply(entity, request, claimTypes);
-        var secret = entity.Type == "public" ? null : NewSecret(entity, now);
+        // A client registered with keys authenticates with private_key_jwt; it gets a secret only when asked (rotate).
+        var secret = entity.Type == "public" || entity.Jwks is not null ? null : NewSecret(entity, now);
         db.Clients.Add(entity);
         try
         {
@@ -119,7 +120,7 @@ public sealed class ClientAdministration(
         {
             entity.Secrets.Clear();
         }
-        else if (entity.Secrets.Count == 0)
+        else if (entity.Secrets.Count == 0 && entity.Jwks is null)
         {
             secret = NewSecret(entity, now);
         }

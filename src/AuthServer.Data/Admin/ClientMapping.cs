@@ -45,6 +45,7 @@ internal static class ClientMapping
                 List(exchange.Audiences.Order(StringComparer.Ordinal)), List(exchange.SubjectAudiences.Order(StringComparer.Ordinal)),
                 exchange.AllowDelegation, exchange.AllowImpersonation, exchange.AllowIdTokenSubject, (int)exchange.MaxLifetime.TotalSeconds),
             Claims = ClaimMap(e.Claims),
+            Jwks = e.Jwks is null ? null : JsonDocument.Parse(e.Jwks).RootElement.Clone(),
         };
     }
 
@@ -56,12 +57,13 @@ internal static class ClientMapping
     {
         var x = s.TokenExchange;
         return new ClientImport(
-            clientId, s.DisplayName, s.Type, s.Type == "public" ? null : new SecretImport(null, null, true),
+            clientId, s.DisplayName, s.Type, s.Type == "public" || s.Jwks is not null ? null : new SecretImport(null, null, true),
             s.GrantTypes, s.AllowedScopes, s.DefaultScopes, s.AllowedApis, s.IntrospectionApis, s.AccessTokenFormat,
             s.AccessTokenLifetimeSeconds, s.Enabled, s.RedirectUris, s.PostLogoutRedirectUris, s.RequirePkce, s.RequireConsent,
             s.RequireMfa, s.IdTokenSigningAlgorithm, s.RefreshTokenLifetimeSeconds, s.RefreshTokenIdleSeconds, s.Claims,
             x is null ? null : new TokenExchangeImport(x.Audiences, x.SubjectAudiences, x.Delegation, x.Impersonation, x.IdTokenSubject, x.MaxLifetimeSeconds),
-            s.CorsOrigins);
+            s.CorsOrigins,
+            s.Jwks);
     }
 
     /// <summary>Writes valid settings onto the entity with the importer's defaults for what is left out.</summary>
@@ -86,6 +88,7 @@ internal static class ClientMapping
         e.RequireMfa = s.RequireMfa ?? false;
         e.IdTokenSigningAlgorithm = s.IdTokenSigningAlgorithm ?? "RS256";
         e.AllowedCorsOrigins = Distinct(s.CorsOrigins);
+        e.Jwks = s.Jwks is { } jwks ? Protocol.Clients.ClientJwks.Validate(jwks).Json : null;
         e.TokenExchange = s.TokenExchange is not { } x ? null : TokenExchangeJson.Write(Distinct(x.Audiences), Distinct(x.SubjectAudiences),
             x.Delegation ?? false, x.Impersonation ?? false, x.IdTokenSubject ?? false, x.MaxLifetimeSeconds ?? 300);
         UserClaimsImporter.Replace(e.Claims, s.Claims, claimTypes,

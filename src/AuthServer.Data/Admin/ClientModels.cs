@@ -61,6 +61,12 @@ public record ClientSettings
 
     /// <summary>The client's claim values: claim type → one value or an array of values.</summary>
     public Dictionary<string, JsonElement>? Claims { get; init; }
+
+    /// <summary>
+    /// Public keys for private_key_jwt, as a JWK Set ({"keys": [...]}); null: none. A confidential client created with
+    /// keys gets no generated secret, so it authenticates only with assertions signed by these keys.
+    /// </summary>
+    public JsonElement? Jwks { get; init; }
 }
 
 /// <summary>The body of POST /clients: a new client's id and its settings. A confidential client's secret is generated.</summary>

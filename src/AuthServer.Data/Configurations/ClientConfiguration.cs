@@ -26,6 +26,9 @@ internal sealed class ClientConfiguration : IEntityTypeConfiguration<ClientEntit
 
         // Migration 0010; null on existing rows (no origins).
         b.Property(c => c.AllowedCorsOrigins);
+
+        // Migration 0012; null on existing rows (no keys).
+        b.Property(c => c.Jwks);
         b.HasMany(c => c.Secrets).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
         b.HasMany(c => c.Claims).WithOne().HasForeignKey(s => s.ClientId).OnDelete(DeleteBehavior.Cascade);
     }

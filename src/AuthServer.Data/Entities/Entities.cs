@@ -34,6 +34,9 @@ public sealed class ClientEntity
     /// <summary>Browser origins (scheme://host[:port]) that may call the token endpoint from script (migration 0010).</summary>
     public List<string>? AllowedCorsOrigins { get; set; }
 
+    /// <summary>The public keys for private_key_jwt, as a normalized JWK Set (see ClientJwks), or null (migration 0012).</summary>
+    public string? Jwks { get; set; }
+
     public DateTimeOffset CreatedAt { get; set; }
     public DateTimeOffset UpdatedAt { get; set; }
     public List<ClientSecretEntity> Secrets { get; set; } = [];

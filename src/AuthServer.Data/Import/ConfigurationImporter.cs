@@ -164,13 +164,15 @@ public sealed class ConfigurationImporter(
             x.Delegation ?? false, x.Impersonation ?? false, x.IdTokenSubject ?? false, x.MaxLifetimeSeconds ?? 300);
         entity.TokenExchange = exchange;
         entity.AllowedCorsOrigins = c.CorsOrigins is null ? null : Distinct(c.CorsOrigins);
+        entity.Jwks = c.Jwks is { } jwks ? Protocol.Clients.ClientJwks.Validate(jwks).Json : null;
         var claimsChanged = UserClaimsImporter.Replace(entity.Claims, c.Claims, types,
             (type, value) => new ClientClaimEntity { Type = type, Value = value }, e => (e.Type, e.Value));
 
         var secretChanged = false;
         string? wantedHash = c.Secret?.Value is { } value ? SecretHasher.Hash(value) : c.Secret?.Hash;
-        if (entity.Type == "public")
+        if (entity.Type == "public" || (c.Secret is null && entity.Jwks is not null))
         {
+            // A public client has no secret; a client registered with keys and no secret authenticates only with them.
             secretChanged = entity.Secrets.Count > 0;
             entity.Secrets.Clear();
         }

@@ -44,6 +44,9 @@ public sealed record ApiImport(
     bool? Enabled,
     bool? Internal = null);
 
+/// <param name="Jwks">Public keys for private_key_jwt, inline as a JWK Set (RFC 7517 §5).</param>
+/// <param name="JwksUri">Refused with a clear error: keys are registered inline, never fetched from a URL.</param>
+/// <param name="JwksUriParameter">The same, as RFC 7591 spells it.</param>
 public sealed record ClientImport(
     string? ClientId,
     string? DisplayName,
@@ -67,7 +70,10 @@ public sealed record ClientImport(
     int? RefreshTokenIdleSeconds = null,
     Dictionary<string, System.Text.Json.JsonElement>? Claims = null,
     TokenExchangeImport? TokenExchange = null,
-    List<string?>? CorsOrigins = null);
+    List<string?>? CorsOrigins = null,
+    System.Text.Json.JsonElement? Jwks = null,
+    string? JwksUri = null,
+    [property: System.Text.Json.Serialization.JsonPropertyName("jwks_uri")] string? JwksUriParameter = null);
 
 /// <summary>Exactly one of: a secret value (hashed on import), a precomputed hash, or generate=true.</summary>
 public sealed record SecretImport(string? Value, string? Hash, bool? Generate);

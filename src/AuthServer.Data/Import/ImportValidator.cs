@@ -83,7 +83,8 @@ internal sealed partial class ImportValidator(
             Error($"{path}.type", "must be 'confidential' or 'public'");
         }
 
-        ValidateSecret(c.Secret, $"{path}.secret", type);
+        ValidateSecret(c.Secret, $"{path}.secret", type, hasKeys: c.Jwks is not null);
+        ValidateJwks(c, path, type);
 
         // A client with no grant types can still authenticate, e.g. a gateway that only introspects.
         if (c.GrantTypes is not null)
@@ -210,7 +211,7 @@ internal sealed partial class ImportValidator(
         }
     }
 
-    private void ValidateSecret(SecretImport? s, string path, string type)
+    private void ValidateSecret(SecretImport? s, string path, string type, bool hasKeys)
     {
         if (type == "public")
         {
@@ -222,10 +223,16 @@ internal sealed partial class ImportValidator(
             return;
         }
 
+        // A client registered with keys (jwks) may have no secret: it then authenticates only with private_key_jwt.
+        if (s is null && hasKeys)
+        {
+            return;
+        }
+
         var given = (s?.Value is not null ? 1 : 0) + (s?.Hash is not null ? 1 : 0) + (s?.Generate == true ? 1 : 0);
         if (s is null || given != 1)
         {
-            Error(path, "a confidential client needs exactly one of: value, hash, or generate: true");
+            Error(path, "a confidential client needs exactly one of: value, hash, or generate: true (or jwks alone, for private_key_jwt)");
             return;
         }
 

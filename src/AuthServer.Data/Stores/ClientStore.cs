@@ -81,6 +81,7 @@ public sealed class ClientStore(AuthServerDatabase database, CacheSettings cache
         Claims = e.Claims.OrderBy(c => c.Id).Select(c => new ClaimValue(c.Type, c.Value)).ToArray(),
         TokenExchange = TokenExchangeJson.Read(e.TokenExchange),
         CorsOrigins = e.AllowedCorsOrigins?.ToArray() ?? [],
+        SigningKeys = ClientJwks.Read(e.Jwks),
     };
 }
 

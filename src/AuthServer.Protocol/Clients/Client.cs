@@ -79,5 +79,11 @@ public sealed record Client
     /// <summary>Browser origins allowed to call this server's endpoints from script (serialized as the Origin header is).</summary>
     public IReadOnlyList<string> CorsOrigins { get; init; } = [];
 
+    /// <summary>
+    /// Public keys registered for private_key_jwt (RFC 7523 §2.2): the client may authenticate with an assertion signed
+    /// by one of them. Empty: it may not.
+    /// </summary>
+    public IReadOnlyList<ClientSigningKey> SigningKeys { get; init; } = [];
+
     public bool CanIntrospect => IntrospectionApis.Count > 0;
 }

@@ -81,6 +81,11 @@ public sealed class MetadataEndpoints
             Array(w, "token_endpoint_auth_methods_supported", [.. ClientAuthenticationMethods.Supported, ClientAuthenticationMethods.None]);
             Array(w, "introspection_endpoint_auth_methods_supported", ClientAuthenticationMethods.Supported);
 
+            // RFC 8414 §2: the algorithms private_key_jwt assertions may be signed with, at each endpoint that takes them.
+            Array(w, "token_endpoint_auth_signing_alg_values_supported", ClientJwks.Algorithms);
+            Array(w, "introspection_endpoint_auth_signing_alg_values_supported", ClientJwks.Algorithms);
+            Array(w, "revocation_endpoint_auth_signing_alg_values_supported", ClientJwks.Algorithms);
+
             // RFC 9701 §7: JWT introspection responses are signed with RS256.
             Array(w, "introspection_signing_alg_values_supported", [Protocol.Introspection.IntrospectionResponse.JwtResponseAlgorithm]);
             Array(w, "revocation_endpoint_auth_methods_supported",

@@ -17,6 +17,8 @@ public static class ClientCredentialsReader
         return new ClientCredentials(
             authorization.Count == 1 ? authorization[0] : null,
             parameters.Get("client_id"),
-            parameters.Get("client_secret"));
+            parameters.Get("client_secret"),
+            parameters.Get("client_assertion_type"),
+            parameters.Get("client_assertion"));
     }
 }

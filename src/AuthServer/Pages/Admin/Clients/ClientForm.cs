@@ -53,6 +53,9 @@ public sealed class ClientForm
 
     public string? Claims { get; set; }
 
+    /// <summary>The public keys for private_key_jwt, as JWK Set JSON; empty for none.</summary>
+    public string? Jwks { get; set; }
+
     public bool Exchange { get; set; }
 
     public List<string> ExchangeAudiences { get; set; } = [];
@@ -94,6 +97,7 @@ public sealed class ClientForm
             IdTokenSigningAlgorithm = s.IdTokenSigningAlgorithm ?? "RS256",
             CorsOrigins = Lines(s.CorsOrigins),
             Claims = ClaimLines(s.Claims),
+            Jwks = s.Jwks is { } jwks ? JsonSerializer.Serialize(jwks, IndentedJson) : null,
             Exchange = x is not null,
             ExchangeAudiences = Items(x?.Audiences),
             ExchangeSubjectAudiences = Items(x?.SubjectAudiences),
@@ -131,6 +135,7 @@ public sealed class ClientForm
             IdTokenSigningAlgorithm = IdTokenSigningAlgorithm,
             CorsOrigins = Split(CorsOrigins),
             Claims = ParseClaims(Claims, errors),
+            Jwks = ParseJwks(Jwks, errors),
             TokenExchange = Exchange
                 ? new ClientTokenExchange([.. ExchangeAudiences], [.. ExchangeSubjectAudiences], ExchangeDelegation, ExchangeImpersonation,
                     ExchangeIdTokenSubject, Parse(ExchangeMaxLifetimeSeconds, nameof(ExchangeMaxLifetimeSeconds), errors))
@@ -171,6 +176,11 @@ public sealed class ClientForm
             return ("Type", message);
         }
 
+        if (member == "jwks")
+        {
+            return ("Jwks", parts.Length > 1 ? $"{parts[1]}: {message}" : message);
+        }
+
         var item = index < 0 ? null : ItemAt(settings, member, head[(index + 1)..^1]);
         return (Pascal(member), item is null ? message : $"'{item}': {message}");
     }
@@ -208,6 +218,27 @@ public sealed class ClientForm
 
         errors.Add((field, "must be a whole number of seconds"));
         return null;
+    }
+
+    private static readonly JsonSerializerOptions IndentedJson = new() { WriteIndented = true };
+
+    private static JsonElement? ParseJwks(string? text, List<(string, string)> errors)
+    {
+        if (string.IsNullOrWhiteSpace(text))
+        {
+            return null;
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(text);
+            return doc.RootElement.Clone();
+        }
+        catch (JsonException)
+        {
+            errors.Add(("Jwks", "must be JSON: a JWK Set such as {\"keys\": [{\"kty\": \"EC\", ...}]}"));
+            return null;
+        }
     }
 
     /// <summary>"type=value" lines; several lines of one type give several values.</summary>
