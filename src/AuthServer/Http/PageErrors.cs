@@ -11,9 +11,10 @@ public static class PageErrors
         return app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
     }
 
-    private static Task WriteAsync(HttpContext context, int status)
+    /// <summary>The error page for <paramref name="status"/>, with <paramref name="message"/> or the status's usual one.</summary>
+    internal static Task WriteAsync(HttpContext context, int status, string? message = null)
     {
-        var message = status switch
+        message ??= status switch
         {
             StatusCodes.Status400BadRequest => "The request was not valid. If you were submitting a form, go back, reload the page and try again.",
             StatusCodes.Status403Forbidden =>
