@@ -88,7 +88,9 @@ public static class AdminApi
     public static void UseAdminApiPipeline(this IApplicationBuilder api)
     {
         api.UseExceptionHandler(failed => failed.Run(context =>
-            Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context)));
+            context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad
+                ? Problem(bad.StatusCode, "The request could not be read: it is too large or malformed.").ExecuteAsync(context) // e.g. 413 above AuthServer:Http:MaxRequestBodySize
+                : Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context)));
         api.UseStatusCodePages(context => Problem(context.HttpContext.Response.StatusCode, null).ExecuteAsync(context.HttpContext));
         api.Use((context, next) =>
         {
