@@ -7,7 +7,11 @@ public static class PageErrors
 {
     public static IApplicationBuilder UsePageErrors(this IApplicationBuilder app)
     {
-        app.UseExceptionHandler(failed => failed.Run(context => WriteAsync(context, StatusCodes.Status500InternalServerError)));
+        // A body Kestrel refused to read (above AuthServer:Http:MaxRequestBodySize: 413) is the caller's doing, not a 500.
+        app.UseExceptionHandler(failed => failed.Run(context => WriteAsync(context,
+            context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is BadHttpRequestException bad
+                ? bad.StatusCode
+                : StatusCodes.Status500InternalServerError)));
         return app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
     }
 
