@@ -68,7 +68,8 @@ AS=http://127.0.0.1:$AS_PORT
 export Urls=$AS AuthServer__Issuer=$AS \
   AuthServer__Database__Provider=Sqlite \
   "AuthServer__Database__ConnectionString=Data Source=$WORK/authserver.db" \
-  AuthServer__KeysDirectory=$WORK/keys
+  AuthServer__KeysDirectory=$WORK/keys \
+  AuthServer__Http__RequireHttps=false
 say "Importing bench/authserver.json into a new SQLite database..."
 dotnet "$DLL" import bench/authserver.json >"$WORK/import.log" 2>&1 || { cat "$WORK/import.log" >&2; fail "import failed"; }
 say "Starting AuthServer on $AS..."

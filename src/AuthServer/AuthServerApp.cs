@@ -43,21 +43,20 @@ public static class AuthServerApp
             // The pages are compiled into this assembly; name it, so they are found when a test host is the entry point.
             ApplicationName = typeof(AuthServerApp).Assembly.GetName().Name,
         });
-        builder.WebHost.ConfigureKestrel(k =>
-        {
-            k.AddServerHeader = false;
-            k.Limits.MaxRequestBodySize = 64 * 1024;
-        });
+        builder.WebHost.ConfigureKestrel(k => k.AddServerHeader = false);
 
-        var options = LoadOptions(builder.Configuration);
+        var options = LoadOptions(builder.Configuration, builder.Environment);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.AddAuthServerHttpHardening(options);
         AddAuthServer(builder.Services, options);
         configure?.Invoke(builder);
 
         var app = builder.Build();
 
+        app.UseAuthServerHttpHardening();
+
         // Protocol endpoints answer in RFC 6749 §5.2 JSON; pages answer with a page.
-        app.UseWhen(IsProtocolRequest, protocol => protocol.UseMiddleware<ErrorResponseMiddleware>());
+        app.UseWhen(IsProtocolRequest, protocol => protocol.UseMiddleware<ErrorResponseMiddleware>().UseAuthServerCors());
         app.UseWhen(AdminApi.IsApiRequest, api => api.UseAdminApiPipeline());
         app.UseWhen(c => !IsProtocolRequest(c) && !AdminApi.IsApiRequest(c) && !HealthEndpoints.IsHealthRequest(c), pages =>
         {
@@ -81,15 +80,21 @@ public static class AuthServerApp
         return app;
     }
 
-    private static bool IsProtocolRequest(HttpContext context) =>
+    internal static bool IsProtocolRequest(HttpContext context) =>
         context.Request.Path.StartsWithSegments("/connect", StringComparison.OrdinalIgnoreCase)
         || context.Request.Path.StartsWithSegments("/.well-known", StringComparison.OrdinalIgnoreCase);
 
     /// <summary>Binds and validates the options; a bad configuration stops the process with what to fix.</summary>
-    public static AuthServerOptions LoadOptions(IConfiguration configuration)
+    /// <param name="environment">Given when the process serves HTTP: AuthServer:Http:RequireHttps then takes its environment default.</param>
+    public static AuthServerOptions LoadOptions(IConfiguration configuration, IHostEnvironment? environment = null)
     {
         var options = new AuthServerOptions();
         configuration.GetSection(AuthServerOptions.Section).Bind(options);
+        if (environment is not null)
+        {
+            options.Http.RequireHttps = options.Http.RequiresHttps(environment);
+        }
+
         var result = new AuthServerOptionsValidator().Validate(null, options);
         if (result.Failed)
         {

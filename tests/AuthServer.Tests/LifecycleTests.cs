@@ -132,7 +132,7 @@ public sealed class LifecycleTests : IDisposable
         string[] args =
         [
             "--Urls=http://127.0.0.1:0", $"--AuthServer:Database:ConnectionString={settings.ConnectionString}",
-            $"--AuthServer:KeysDirectory={settings.KeysDirectory}", arg,
+            $"--AuthServer:KeysDirectory={settings.KeysDirectory}", "--AuthServer:Http:RequireHttps=false", arg,
         ];
 
         var error = await Assert.ThrowsAsync<StartupException>(() => AuthServerApp.CreateAsync(args));

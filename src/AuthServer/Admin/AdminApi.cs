@@ -89,15 +89,18 @@ public static class AdminApi
     {
         api.UseExceptionHandler(failed => failed.Run(context =>
         {
-            if (context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is { } error
-                && Data.DatabaseOutage.IsOutage(error))
+            var error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error;
+            if (error is not null && Data.DatabaseOutage.IsOutage(error))
             {
                 Http.DatabaseOutageResponse.Record(context, error, context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(AdminApi)));
                 Http.DatabaseOutageResponse.SetStatus(context.Response);
                 return Problem(StatusCodes.Status503ServiceUnavailable, "The database is unavailable; retry shortly.").ExecuteAsync(context);
             }
 
-            return Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context);
+            // e.g. 413 above AuthServer:Http:MaxRequestBodySize
+            return error is BadHttpRequestException bad
+                ? Problem(bad.StatusCode, "The request could not be read: it is too large or malformed.").ExecuteAsync(context)
+                : Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context);
         }));
         api.UseStatusCodePages(context => Problem(context.HttpContext.Response.StatusCode, null).ExecuteAsync(context.HttpContext));
         api.Use((context, next) =>

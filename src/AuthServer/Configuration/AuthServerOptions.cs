@@ -31,6 +31,8 @@ public sealed class AuthServerOptions
 
     public HealthOptions Health { get; set; } = new();
 
+    public Http.HttpHardeningOptions Http { get; set; } = new();
+
     public Protocol.Keys.KeyScheduleOptions KeySchedule() => new()
     {
         PublishAhead = Keys.PublishAhead,

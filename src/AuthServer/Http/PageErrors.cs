@@ -11,22 +11,26 @@ public static class PageErrors
     {
         app.UseExceptionHandler(failed => failed.Run(context =>
         {
+            var error = context.Features.Get<IExceptionHandlerFeature>()?.Error;
+
             // The database being away is not our bug: say so, and when to come back (503 with Retry-After).
-            if (context.Features.Get<IExceptionHandlerFeature>()?.Error is { } error && DatabaseOutage.IsOutage(error))
+            if (error is not null && DatabaseOutage.IsOutage(error))
             {
                 DatabaseOutageResponse.Record(context, error, context.RequestServices.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(PageErrors)));
                 DatabaseOutageResponse.SetStatus(context.Response);
                 return WriteAsync(context, StatusCodes.Status503ServiceUnavailable);
             }
 
-            return WriteAsync(context, StatusCodes.Status500InternalServerError);
+            // A body Kestrel refused to read (above AuthServer:Http:MaxRequestBodySize: 413) is the caller's doing, not a 500.
+            return WriteAsync(context, error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
         }));
         return app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
     }
 
-    private static Task WriteAsync(HttpContext context, int status)
+    /// <summary>The error page for <paramref name="status"/>, with <paramref name="message"/> or the status's usual one.</summary>
+    internal static Task WriteAsync(HttpContext context, int status, string? message = null)
     {
-        var message = status switch
+        message ??= status switch
         {
             StatusCodes.Status400BadRequest => "The request was not valid. If you were submitting a form, go back, reload the page and try again.",
             StatusCodes.Status403Forbidden =>

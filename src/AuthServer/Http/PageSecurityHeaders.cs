@@ -8,7 +8,7 @@ public static class PageSecurityHeaders
 {
     // No form-action: browsers apply it to every redirect after a form is posted, and signing in, enrolling MFA or
     // consenting ends with a redirect to the client's redirect URI, which no static list of sources can name.
-    private const string ContentSecurityPolicy =
+    internal const string ContentSecurityPolicy =
         "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
         "frame-ancestors 'none'; base-uri 'none'; object-src 'none'";
 

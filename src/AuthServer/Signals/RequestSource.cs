@@ -3,8 +3,9 @@ using System.Net;
 namespace AuthServer.Signals;
 
 /// <summary>
-/// Where a request came from: the connection's remote address (the app configures no forwarded-headers handling,
-/// so a proxy's X-Forwarded-For is not trusted). IPv4 callers on a dual-stack socket are shown as IPv4.
+/// Where a request came from: the connection's remote address, which is the client's own when the request came through
+/// a proxy in AuthServer:Http:TrustedProxies (its X-Forwarded-For is applied first; anyone else's is ignored).
+/// IPv4 callers on a dual-stack socket are shown as IPv4.
 /// </summary>
 public static class RequestSource
 {

@@ -87,8 +87,10 @@ public sealed class AuthServerCluster(PostgresCluster postgres) : IAsyncLifetime
             ["AuthServer__MasterKey"] = masterKey,
             ["AuthServer__Issuer"] = issuer,
             ["AuthServer__Caches__KeyRefreshInterval"] = "00:00:01",
-            // docs/cluster.md: the nodes believe nginx's X-Forwarded-For and X-Forwarded-Proto.
-            ["ASPNETCORE_FORWARDEDHEADERS_ENABLED"] = "true",
+            // docs/cluster.md: the nodes believe nginx's X-Forwarded-For and X-Forwarded-Proto, and nginx only. There is
+            // no TLS on loopback here, so plain HTTP, which a node then serves to loopback callers only.
+            ["AuthServer__Http__TrustedProxies__0"] = "127.0.0.1",
+            ["AuthServer__Http__RequireHttps"] = "false",
             ["Logging__LogLevel__Default"] = "Warning",
         };
         foreach (var (name, port) in new[] { "A", "B", "C" }.Zip(ports.Skip(1)))

@@ -55,6 +55,9 @@ public sealed class AuthServerHost : IAsyncDisposable
             $"--AuthServer:Database:ConnectionString={settings.ConnectionString}",
             $"--AuthServer:KeysDirectory={settings.KeysDirectory}",
             "--Logging:LogLevel:Default=Warning",
+
+            // Production environment, plain HTTP on loopback (docs/http-hardening.md); the HTTPS tests override it.
+            "--AuthServer:Http:RequireHttps=false",
             .. settings.ExtraArgs,
         ];
         var app = await AuthServerApp.CreateAsync(args, b => b.Services.AddSingleton<TimeProvider>(time));
