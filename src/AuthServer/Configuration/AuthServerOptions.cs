@@ -29,6 +29,9 @@ public sealed class AuthServerOptions
 
     public KeyOptions Keys { get; set; } = new();
 
+    /// <summary>Per-client, per-account and per-source request limits (docs/rate-limits.md).</summary>
+    public RateLimiting.RateLimitOptions RateLimits { get; set; } = new();
+
     public Protocol.Keys.KeyScheduleOptions KeySchedule() => new()
     {
         PublishAhead = Keys.PublishAhead,
