@@ -67,6 +67,35 @@ public abstract class TokenRateLimitTests(ServerFixture fixture)
     }
 
     [Fact]
+    public async Task Token_WithClientAssertionOnly_IsCountedPerTheClientItClaims()
+    {
+        // RFC 7523 §3: the assertion's sub (and iss) is the client id. The signature is the endpoint's business; the
+        // bucket only needs the claim, as it only needs an unchecked client_id.
+        static (string, string)[] Assertion(string client) =>
+        [
+            ClientCredentials,
+            ("client_assertion_type", "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"),
+            ("client_assertion", $"{Segment("""{"alg":"ES256"}""")}.{Segment($$"""{"iss":"{{client}}","aud":"x","sub":"{{client}}","exp":1}""")}.c2ln"),
+        ];
+
+        var first = new List<HttpStatusCode>();
+        for (var i = 0; i < Limit; i++)
+        {
+            using var response = await Server.PostFormAsync("/connect/token", Assertion("asserting-client"));
+            first.Add(response.StatusCode);
+        }
+
+        Assert.DoesNotContain(HttpStatusCode.TooManyRequests, first);
+        using (var refused = await Server.PostFormAsync("/connect/token", Assertion("asserting-client")))
+        {
+            await RateLimitAssert.ProtocolAsync(refused, RetryAfter);
+        }
+
+        using var other = await Server.PostFormAsync("/connect/token", Assertion("another-asserting-client"));
+        Assert.Equal(first[0], other.StatusCode);
+    }
+
+    [Fact]
     public async Task Token_NamingNoClient_IsCountedBySource_AndAnUnreadableBodyStillGetsItsOwnError()
     {
         // A body the form reader refuses (a 3000-character key) is read early for counting, and fails there; the
@@ -96,6 +125,8 @@ public abstract class TokenRateLimitTests(ServerFixture fixture)
         // Named clients from the same source are not affected.
         await Server.IssueAsync(NoDefaults, ("scope", "orders.read"));
     }
+
+    private static string Segment(string json) => Convert.ToBase64String(System.Text.Encoding.UTF8.GetBytes(json)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
 
     private static StringContent Form(string body) =>
         new(body, null, new MediaTypeHeaderValue("application/x-www-form-urlencoded"));
