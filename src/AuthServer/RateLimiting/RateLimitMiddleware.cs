@@ -78,7 +78,7 @@ public sealed class RateLimitMiddleware(RequestDelegate next, RateLimitBuckets b
     private async Task ByFormClientAsync(HttpContext context, RateLimitPolicy policy)
     {
         await BufferFormAsync(context);
-        await Limit(context, ByClientOrSource(context, policy, CallerId.FromForm(context)));
+        await Limit(context, ByClientOrSource(context, policy, CallerId.FromForm(context) ?? CallerId.FromAssertion(context)));
     }
 
     private async Task LoginAsync(HttpContext context)
