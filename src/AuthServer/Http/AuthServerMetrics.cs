@@ -37,7 +37,8 @@ public sealed class AuthServerMetrics
 
     public void AbuseSignal(string signal) => _signals.Add(1, new KeyValuePair<string, object?>("signal", signal));
 
-    // The instrument is made with the first refusal, so this method is all the rate limiter adds to this class.
+    // Made with the first refusal, so this method is all the rate limiter adds to this class. Two first refusals at
+    // once are harmless: a Meter returns the same instrument for the same name, unit and description.
     private Counter<long>? _rateLimitRejections;
 
     /// <summary>A request refused by the rate limiter's <paramref name="policy"/> (docs/rate-limits.md).</summary>
