@@ -21,6 +21,7 @@ using AuthServer.Protocol.Resources;
 using AuthServer.Protocol.Revocation;
 using AuthServer.Protocol.Tokens;
 using AuthServer.Protocol.Users;
+using AuthServer.RateLimiting;
 using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.DataProtection.KeyManagement;
 using Microsoft.AspNetCore.Identity;
@@ -54,6 +55,9 @@ public static class AuthServerApp
         var app = builder.Build();
 
         app.UseAuthServerHttpHardening();
+        // Rate limits (docs/rate-limits.md) count every request before any endpoint work, so they come before the
+        // three branches, and after anything that sets the real client address (forwarded headers) above.
+        app.UseAuthServerRateLimits();
 
         // Protocol endpoints answer in RFC 6749 §5.2 JSON; pages answer with a page.
         app.UseWhen(IsProtocolRequest, protocol => protocol.UseMiddleware<ErrorResponseMiddleware>().UseAuthServerCors());
@@ -116,6 +120,7 @@ public static class AuthServerApp
         services.AddSingleton(new TokenStoreSettings(options.Tokens.RevokedRetention));
         services.AddMetrics();
         services.AddSingleton<AuthServerMetrics>();
+        services.AddAuthServerRateLimits(options.RateLimits);
 
         // Data
         services.AddSingleton(_ => CreateDatabase(options));

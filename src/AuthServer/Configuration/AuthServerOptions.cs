@@ -32,6 +32,8 @@ public sealed class AuthServerOptions
     public HealthOptions Health { get; set; } = new();
 
     public Http.HttpHardeningOptions Http { get; set; } = new();
+    /// <summary>Per-client, per-account and per-source request limits (docs/rate-limits.md).</summary>
+    public RateLimiting.RateLimitOptions RateLimits { get; set; } = new();
 
     public Protocol.Keys.KeyScheduleOptions KeySchedule() => new()
     {

@@ -89,6 +89,7 @@ public sealed class AuthServerOptionsValidator : IValidateOptions<AuthServerOpti
         Positive(errors, "AuthServer:Users:SessionLifetime", o.Users.SessionLifetime);
         o.Health.Validate(errors);
         o.Http.Validate(o.Issuer, errors);
+        errors.AddRange(o.RateLimits.Problems());
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }

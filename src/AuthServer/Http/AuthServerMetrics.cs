@@ -36,4 +36,13 @@ public sealed class AuthServerMetrics
         _revocations.Add(1, new("client", clientId), new("revoked", found));
 
     public void AbuseSignal(string signal) => _signals.Add(1, new KeyValuePair<string, object?>("signal", signal));
+
+    // Made with the first refusal, so this method is all the rate limiter adds to this class. Two first refusals at
+    // once are harmless: a Meter returns the same instrument for the same name, unit and description.
+    private Counter<long>? _rateLimitRejections;
+
+    /// <summary>A request refused by the rate limiter's <paramref name="policy"/> (docs/rate-limits.md).</summary>
+    public void RateLimited(string policy) =>
+        (_rateLimitRejections ??= _errors.Meter.CreateCounter<long>("authserver.ratelimit.rejections", description: "Requests refused by a rate limit (429)"))
+        .Add(1, new KeyValuePair<string, object?>("policy", policy));
 }

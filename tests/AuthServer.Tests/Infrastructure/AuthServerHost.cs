@@ -42,6 +42,16 @@ public sealed class AuthServerHost : IAsyncDisposable
 
     public int Port => new Uri(Issuer).Port;
 
+    /// <summary>
+    /// Limits no test reaches: every request of a test class comes from 127.0.0.1, and some classes sign in many
+    /// times. The limiter still runs; tests of the limits themselves set low ones after these (the last value wins).
+    /// </summary>
+    public static readonly string[] UnreachedRateLimits =
+    [
+        .. new[] { "Token", "Introspection", "LoginPerSource", "LoginPerAccount", "MfaPerSource", "MfaPerAccount", "PerSource", "Health" }
+            .Select(policy => $"--AuthServer:RateLimits:{policy}:PermitLimit=1000000"),
+    ];
+
     public static async Task<AuthServerHost> StartAsync(HostSettings settings, FakeTimeProvider? time = null, int? port = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
@@ -58,6 +68,7 @@ public sealed class AuthServerHost : IAsyncDisposable
 
             // Production environment, plain HTTP on loopback (docs/http-hardening.md); the HTTPS tests override it.
             "--AuthServer:Http:RequireHttps=false",
+            .. UnreachedRateLimits,
             .. settings.ExtraArgs,
         ];
         var app = await AuthServerApp.CreateAsync(args, b => b.Services.AddSingleton<TimeProvider>(time));
