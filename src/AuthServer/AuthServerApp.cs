@@ -9,6 +9,7 @@ using AuthServer.DataProtection;
 using AuthServer.Endpoints;
 using AuthServer.Hosting;
 using AuthServer.Http;
+using AuthServer.Observability;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Authorization;
@@ -52,9 +53,11 @@ public static class AuthServerApp
         var options = LoadOptions(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
         AddAuthServer(builder.Services, options);
+        builder.AddAuthServerTelemetry(options.Telemetry);
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseCorrelationId();
 
         // Protocol endpoints answer in RFC 6749 §5.2 JSON; pages answer with a page.
         app.UseWhen(IsProtocolRequest, protocol => protocol.UseMiddleware<ErrorResponseMiddleware>());

@@ -29,6 +29,8 @@ public sealed class AuthServerOptions
 
     public KeyOptions Keys { get; set; } = new();
 
+    public Observability.TelemetryOptions Telemetry { get; set; } = new();
+
     public Protocol.Keys.KeyScheduleOptions KeySchedule() => new()
     {
         PublishAhead = Keys.PublishAhead,

@@ -88,6 +88,7 @@ public sealed class AuthServerOptionsValidator : IValidateOptions<AuthServerOpti
         Positive(errors, "AuthServer:Users:LockoutDuration", o.Users.LockoutDuration);
         Positive(errors, "AuthServer:Users:SessionLifetime", o.Users.SessionLifetime);
 
+        errors.AddRange(o.Telemetry.Problems());
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 
