@@ -102,8 +102,8 @@ public static class AuthServerApp
         return options;
     }
 
-    public static AuthServerDatabase CreateDatabase(AuthServerOptions options) =>
-        new(AuthServerDatabase.ParseProvider(options.Database.Provider), options.Database.ConnectionString);
+    public static AuthServerDatabase CreateDatabase(AuthServerOptions options, ILoggerFactory? loggers = null) =>
+        new(AuthServerDatabase.ParseProvider(options.Database.Provider), options.Database.ConnectionString, loggers);
 
     private static void AddAuthServer(IServiceCollection services, AuthServerOptions options)
     {
@@ -116,7 +116,7 @@ public static class AuthServerApp
         services.AddSingleton<AuthServerMetrics>();
 
         // Data
-        services.AddSingleton(_ => CreateDatabase(options));
+        services.AddSingleton(sp => CreateDatabase(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddAuthServerUsers(options.Users).AddSignInManager<AuthServerSignInManager>();
         AddSignIn(services, options);
         services.AddSingleton<GroupCommitWriter>();
