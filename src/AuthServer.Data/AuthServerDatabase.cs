@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.Logging;
 using Npgsql;
 
@@ -26,7 +27,9 @@ public sealed class AuthServerDatabase : IAsyncDisposable, IDisposable
         var builder = new DbContextOptionsBuilder<AuthServerDbContext>();
         if (loggers is not null)
         {
-            builder.UseLoggerFactory(loggers).EnableSensitiveDataLogging(false);
+            // A client's collections (redirect URIs, scopes, APIs) are a few rows each and cached: one query is meant.
+            builder.UseLoggerFactory(loggers).EnableSensitiveDataLogging(false)
+                .ConfigureWarnings(w => w.Log((RelationalEventId.MultipleCollectionIncludeWarning, LogLevel.Debug)));
         }
 
         if (provider == DatabaseProvider.Sqlite)

@@ -53,9 +53,20 @@ public sealed class FakeOtlpCollector : IDisposable
         }
         catch (TimeoutException)
         {
-            throw new TimeoutException($"No {signal} export matched within {timeout} ({_received.Count} exports received: " +
-                string.Join(", ", _received.Select(r => r.Signal)) + ")");
+            var last = _received.LastOrDefault(r => r.Signal == signal).Body ?? [];
+            throw new TimeoutException($"No {signal} export matched within {timeout} ({_received.Count(r => r.Signal == signal)} " +
+                $"{signal} exports received; the last one's text: {Printable(last)})");
         }
+    }
+
+    /// <summary>The readable strings of a protobuf body (names, keys, string values), for a failure message.</summary>
+    private static string Printable(byte[] body)
+    {
+        var text = System.Text.RegularExpressions.Regex.Matches(Encoding.ASCII.GetString(body), "[ -~]{4,}").Select(m => m.Value);
+        var joined = string.Join(" | ", text);
+        var ours = joined.IndexOf("authserver.", StringComparison.Ordinal);
+        joined = ours > 0 ? "…" + joined[ours..] : joined;
+        return joined.Length > 3000 ? joined[..3000] + "…" : joined;
     }
 
     public static Func<byte[], bool> Contains(params string[] texts) =>

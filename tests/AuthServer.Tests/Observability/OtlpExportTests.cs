@@ -9,7 +9,17 @@ using OpenTelemetry.Trace;
 
 namespace AuthServer.Tests.Observability;
 
+/// <summary>
+/// OpenTelemetry's meter provider subscribes to every meter named AuthServer in the process, and when one is disposed
+/// it retires the metric stream that all meters of that name share (opentelemetry-dotnet issue 6412). A server process
+/// has one; a test process has a
+/// host per test class, so these tests run alone, while no other host is being disposed.
+/// </summary>
+[CollectionDefinition(nameof(OtlpExportCollection), DisableParallelization = true)]
+public sealed class OtlpExportCollection;
+
 /// <summary>OpenTelemetry export over OTLP/HTTP to a fake collector; none at all when not configured.</summary>
+[Collection(nameof(OtlpExportCollection))]
 public sealed class OtlpExportTests(SqliteServerFixture fixture) : IClassFixture<SqliteServerFixture>
 {
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
