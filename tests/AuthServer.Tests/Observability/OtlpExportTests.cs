@@ -12,8 +12,7 @@ namespace AuthServer.Tests.Observability;
 /// <summary>
 /// OpenTelemetry's meter provider subscribes to every meter named AuthServer in the process, and when one is disposed
 /// it retires the metric stream that all meters of that name share (opentelemetry-dotnet issue 6412). A server process
-/// has one; a test process has a
-/// host per test class, so these tests run alone, while no other host is being disposed.
+/// has one such meter; a test process has one per host, so these tests run alone, while no other host is disposed.
 /// </summary>
 [CollectionDefinition(nameof(OtlpExportCollection), DisableParallelization = true)]
 public sealed class OtlpExportCollection;
