@@ -23,6 +23,9 @@ public static class TelemetrySetup
         // request counts and durations come from the http.server.* metrics instead.
         builder.Logging.AddFilter("Microsoft.AspNetCore.Hosting.Diagnostics", LogLevel.Warning);
 
+        // Kestrel's bad-request lines (Debug) quote the malformed request line, query string included.
+        builder.Logging.AddFilter("Microsoft.AspNetCore.Server.Kestrel.BadRequests", LogLevel.Information);
+
         var exporter = OtlpTarget(builder.Configuration, options);
         if (exporter is null)
         {

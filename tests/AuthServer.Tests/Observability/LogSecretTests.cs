@@ -176,6 +176,26 @@ public abstract class LogSecretTests(ServerFixture fixture, CapturedLogs logs) :
     }
 
     [Fact]
+    public async Task MalformedRequestLine_WithATokenInItsQuery_TheTokenIsNotLogged()
+    {
+        var scan = new SecretScan();
+        var token = await Server.IssueAsync(CcOpaque);
+        scan.Token("token in a malformed request line", token);
+
+        // A control character makes the request line invalid: Kestrel answers 400 and describes what it read.
+        using var tcp = new System.Net.Sockets.TcpClient();
+        await tcp.ConnectAsync(IPAddress.Loopback, Server.Port);
+        var stream = tcp.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes($"GET /connect/userinfo?access_token={token}\0 HTTP/1.1\r\nHost: x\r\n\r\n"));
+        var answer = new byte[512];
+        var read = await stream.ReadAsync(answer);
+        Assert.StartsWith("HTTP/1.1 400", Encoding.ASCII.GetString(answer, 0, read), StringComparison.Ordinal);
+
+        var found = scan.FindIn(logs.Text());
+        Assert.True(found.Count == 0, string.Join("\n", found));
+    }
+
+    [Fact]
     public async Task Scan_TokenFragmentInALogScope_IsFound()
     {
         // The search itself: a fragment of a token's signature, logged as part of a scope, is reported.
