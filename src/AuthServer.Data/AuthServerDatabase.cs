@@ -1,6 +1,8 @@
 using System.Data.Common;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 using Npgsql;
 
 namespace AuthServer.Data;
@@ -16,18 +18,33 @@ public sealed class AuthServerDatabase : IAsyncDisposable, IDisposable
 {
     private readonly NpgsqlDataSource? _npgsql;
 
-    public AuthServerDatabase(DatabaseProvider provider, string connectionString)
+    /// <param name="loggers">The host's logging, so EF Core's and Npgsql's warnings and errors reach its logs. Parameter
+    /// values are never logged: sensitive-data logging stays off (they may be secret hashes or user data).</param>
+    public AuthServerDatabase(DatabaseProvider provider, string connectionString, ILoggerFactory? loggers = null)
     {
         Provider = provider;
         ConnectionString = connectionString;
         var builder = new DbContextOptionsBuilder<AuthServerDbContext>();
+        if (loggers is not null)
+        {
+            // A client's collections (redirect URIs, scopes, APIs) are a few rows each and cached: one query is meant.
+            builder.UseLoggerFactory(loggers).EnableSensitiveDataLogging(false)
+                .ConfigureWarnings(w => w.Log((RelationalEventId.MultipleCollectionIncludeWarning, LogLevel.Debug)));
+        }
+
         if (provider == DatabaseProvider.Sqlite)
         {
             builder.UseSqlite(connectionString);
         }
         else
         {
-            _npgsql = NpgsqlDataSource.Create(connectionString);
+            var dataSource = new NpgsqlDataSourceBuilder(connectionString);
+            if (loggers is not null)
+            {
+                dataSource.UseLoggerFactory(loggers);
+            }
+
+            _npgsql = dataSource.Build();
             builder.UseNpgsql(_npgsql);
         }
 

@@ -9,6 +9,7 @@ using AuthServer.DataProtection;
 using AuthServer.Endpoints;
 using AuthServer.Hosting;
 using AuthServer.Http;
+using AuthServer.Observability;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Audit;
 using AuthServer.Protocol.Authorization;
@@ -50,9 +51,11 @@ public static class AuthServerApp
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddAuthServerHttpHardening(options);
         AddAuthServer(builder.Services, options);
+        builder.AddAuthServerTelemetry(options.Telemetry);
         configure?.Invoke(builder);
 
         var app = builder.Build();
+        app.UseCorrelationId();
 
         app.UseAuthServerHttpHardening();
         // Rate limits (docs/rate-limits.md) count every request before any endpoint work, so they come before the
@@ -108,8 +111,8 @@ public static class AuthServerApp
         return options;
     }
 
-    public static AuthServerDatabase CreateDatabase(AuthServerOptions options) =>
-        new(AuthServerDatabase.ParseProvider(options.Database.Provider), options.Database.ConnectionString);
+    public static AuthServerDatabase CreateDatabase(AuthServerOptions options, ILoggerFactory? loggers = null) =>
+        new(AuthServerDatabase.ParseProvider(options.Database.Provider), options.Database.ConnectionString, loggers);
 
     private static void AddAuthServer(IServiceCollection services, AuthServerOptions options)
     {
@@ -123,7 +126,7 @@ public static class AuthServerApp
         services.AddAuthServerRateLimits(options.RateLimits);
 
         // Data
-        services.AddSingleton(_ => CreateDatabase(options));
+        services.AddSingleton(sp => CreateDatabase(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddAuthServerUsers(options.Users).AddSignInManager<AuthServerSignInManager>();
         AddSignIn(services, options);
         services.AddSingleton<GroupCommitWriter>();

@@ -31,6 +31,9 @@ public sealed record SigningKey(
     JsonWebKey PublicJwk)
 {
     public SigningCredentials Credentials { get; } = new(PrivateKey, Algorithm);
+
+    /// <summary>When the key became active (its creation time if it never was); the key-age metric reads it.</summary>
+    public DateTimeOffset? ActivatedAt { get; init; }
 }
 
 public interface ISigningKeyStore

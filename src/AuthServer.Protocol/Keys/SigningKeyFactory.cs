@@ -112,7 +112,10 @@ public static class SigningKeyFactory
                 throw new CryptographicException($"Key {stored.Kid} has an unsupported algorithm '{stored.Algorithm}'.");
             }
 
-            return new SigningKey(stored.Kid, stored.Algorithm, stored.State, key, new JsonWebKey(stored.PublicJwk));
+            return new SigningKey(stored.Kid, stored.Algorithm, stored.State, key, new JsonWebKey(stored.PublicJwk))
+            {
+                ActivatedAt = stored.ActivatedAt ?? stored.CreatedAt,
+            };
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text;
 using AuthServer.Endpoints;
+using AuthServer.Http;
 using AuthServer.Protocol;
 using AuthServer.Protocol.Authorization;
 using AuthServer.Protocol.Errors;
@@ -13,19 +14,25 @@ namespace AuthServer.Authorization;
 /// Response Mode), always with <c>iss</c> (RFC 9207) and the state unchanged; or, when the client cannot be
 /// trusted with a redirect, with a page for the user.
 /// </summary>
-public sealed class AuthorizationResponses(ProtocolSettings settings)
+public sealed class AuthorizationResponses(ProtocolSettings settings, AuthServerMetrics metrics)
 {
-    public Task WriteCodeAsync(HttpContext http, AuthorizationRequest request, string code) =>
-        RespondAsync(http, request.RedirectUri, request.ResponseMode, [("code", code), ("state", request.State), ("iss", settings.Issuer)]);
+    public Task WriteCodeAsync(HttpContext http, AuthorizationRequest request, string code)
+    {
+        metrics.AuthorizationCodeIssued(request.Client.ClientId);
+        return RespondAsync(http, request.RedirectUri, request.ResponseMode, [("code", code), ("state", request.State), ("iss", settings.Issuer)]);
+    }
 
-    public Task WriteErrorAsync(HttpContext http, AuthorizationRedirectException error) =>
-        RespondAsync(http, error.RedirectUri, error.ResponseMode,
+    public Task WriteErrorAsync(HttpContext http, AuthorizationRedirectException error)
+    {
+        metrics.ProtocolError(AuthorizeEndpoint.Path, error.Code.WireName());
+        return RespondAsync(http, error.RedirectUri, error.ResponseMode,
         [
             ("error", error.Code.WireName()),
             ("error_description", error.Description),
             ("state", error.State),
             ("iss", settings.Issuer),
         ]);
+    }
 
     public static async Task WritePageErrorAsync(HttpContext http, string message)
     {

@@ -35,6 +35,8 @@ public sealed class AuthServerOptions
     /// <summary>Per-client, per-account and per-source request limits (docs/rate-limits.md).</summary>
     public RateLimiting.RateLimitOptions RateLimits { get; set; } = new();
 
+    public Observability.TelemetryOptions Telemetry { get; set; } = new();
+
     public Protocol.Keys.KeyScheduleOptions KeySchedule() => new()
     {
         PublishAhead = Keys.PublishAhead,

@@ -91,6 +91,7 @@ public sealed class AuthServerOptionsValidator : IValidateOptions<AuthServerOpti
         o.Http.Validate(o.Issuer, errors);
         errors.AddRange(o.RateLimits.Problems());
 
+        errors.AddRange(o.Telemetry.Problems());
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 

@@ -27,7 +27,10 @@ public static class TokenEndpoint
 
         var response = await handler.HandleAsync(client, parameters, http.RequestAborted);
 
-        metrics.TokenIssued(grantType, client.AccessTokenFormat.ToString(), client.ClientId);
+        // The format actually issued (a token exchange may issue a JWT for an opaque client): an RFC 9068 JWT is three
+        // dot-separated parts, an opaque handle has no dot.
+        var format = response.AccessToken.Contains('.', StringComparison.Ordinal) ? "jwt" : "opaque";
+        metrics.TokensIssued(grantType, format, client.ClientId, response.RefreshToken is not null, response.IdToken is not null);
         await ProtocolResults.WriteJsonAsync(http.Response, StatusCodes.Status200OK, w =>
         {
             w.WriteString("access_token", response.AccessToken);

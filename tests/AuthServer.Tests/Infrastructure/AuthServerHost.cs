@@ -52,7 +52,10 @@ public sealed class AuthServerHost : IAsyncDisposable
             .Select(policy => $"--AuthServer:RateLimits:{policy}:PermitLimit=1000000"),
     ];
 
-    public static async Task<AuthServerHost> StartAsync(HostSettings settings, FakeTimeProvider? time = null, int? port = null)
+
+    /// <param name="configure">Adds to the host before it is built (e.g. a logger provider that captures every log line).</param>
+    public static async Task<AuthServerHost> StartAsync(
+        HostSettings settings, FakeTimeProvider? time = null, int? port = null, Action<WebApplicationBuilder>? configure = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         port ??= Loopback.FreePort();
@@ -71,7 +74,11 @@ public sealed class AuthServerHost : IAsyncDisposable
             .. UnreachedRateLimits,
             .. settings.ExtraArgs,
         ];
-        var app = await AuthServerApp.CreateAsync(args, b => b.Services.AddSingleton<TimeProvider>(time));
+        var app = await AuthServerApp.CreateAsync(args, b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(time);
+            configure?.Invoke(b);
+        });
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri(issuer) };
         return new AuthServerHost(app, http, issuer, time, settings);

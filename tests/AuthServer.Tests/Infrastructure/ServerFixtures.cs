@@ -9,7 +9,7 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await AuthServerHost.StartAsync(await CreateSettingsAsync());
+        _host = await AuthServerHost.StartAsync(await CreateSettingsAsync(), configure: Configure);
         await _host.ImportAsync(TestClients.Json);
     }
 
@@ -24,6 +24,11 @@ public abstract class ServerFixture : IAsyncLifetime
     }
 
     protected abstract Task<HostSettings> CreateSettingsAsync();
+
+    /// <summary>What a derived fixture adds to the host before it is built (e.g. a capturing logger provider).</summary>
+    protected virtual void Configure(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+    {
+    }
 
     protected virtual Task CleanupAsync() => Task.CompletedTask;
 }

@@ -1,5 +1,6 @@
 using AuthServer.Account;
 using AuthServer.Data.Entities;
+using AuthServer.Http;
 using AuthServer.Protocol.Audit;
 using AuthServer.Signals;
 using Microsoft.AspNetCore.Identity;
@@ -12,7 +13,8 @@ namespace AuthServer.Pages.Account;
 /// Username and password. Every failure (unknown name, wrong password, locked account) gets the same message,
 /// after the same password-hash work, so the page never tells whether a name exists.
 /// </summary>
-public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time, AbuseSignals signals)
+public sealed class LoginModel(
+    SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time, AbuseSignals signals, AuthServerMetrics metrics)
     : PageModel
 {
     public const string FailureMessage = "The username or password is incorrect, or the account is locked for a while.";
@@ -67,6 +69,7 @@ public sealed class LoginModel(SignInManager<UserEntity> signIn, IAuditSink audi
     private PageResult Fail(UserEntity? user, string reason)
     {
         Record("login.password", "failure", user, $"reason={reason}");
+        metrics.LoginFailed("password", reason);
         signals.SignInFailed(Username, RequestSource.Of(HttpContext));
         Error = FailureMessage;
         Password = null;

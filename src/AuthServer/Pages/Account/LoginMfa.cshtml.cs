@@ -1,5 +1,6 @@
 using AuthServer.Account;
 using AuthServer.Data.Entities;
+using AuthServer.Http;
 using AuthServer.Protocol.Audit;
 using AuthServer.Signals;
 using Microsoft.AspNetCore.Identity;
@@ -12,7 +13,8 @@ namespace AuthServer.Pages.Account;
 /// The second step of signing in: a code from the authenticator app (each accepted once) or a recovery code.
 /// Failures count towards the same lockout as wrong passwords.
 /// </summary>
-public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time, AbuseSignals signals)
+public sealed class LoginMfaModel(
+    SignInManager<UserEntity> signIn, IAuditSink audit, TimeProvider time, AbuseSignals signals, AuthServerMetrics metrics)
     : PageModel
 {
     public const string FailureMessage = "That code is not valid, or the account is locked for a while.";
@@ -58,7 +60,9 @@ public sealed class LoginMfaModel(SignInManager<UserEntity> signIn, IAuditSink a
             return LocalRedirect(returnUrl);
         }
 
-        Record("failure", user, $"method={method} reason={(result.IsLockedOut ? "locked_out" : "bad_code")}");
+        var reason = result.IsLockedOut ? "locked_out" : "bad_code";
+        Record("failure", user, $"method={method} reason={reason}");
+        metrics.LoginFailed("mfa", reason);
         if (result.IsLockedOut && !wasLockedOut)
         {
             audit.Record(new AuditEvent(time.GetUtcNow(), "account.locked_out", "success", ClientId: null, Subject: user.Id,
