@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AuthServer.Configuration;
+using AuthServer.Http;
 using AuthServer.Signals;
 using AuthServer.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -90,6 +91,7 @@ public static class AdminApi
         api.UseExceptionHandler(failed => failed.Run(context =>
             Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context)));
         api.UseStatusCodePages(context => Problem(context.HttpContext.Response.StatusCode, null).ExecuteAsync(context.HttpContext));
+        api.UseBadHttpRequestStatus();
         api.Use((context, next) =>
         {
             context.Response.OnStarting(() =>
@@ -107,7 +109,8 @@ public static class AdminApi
 
     public static void MapAdminApi(this WebApplication app)
     {
-        app.MapOpenApi("/admin/api/{documentName}/openapi.json");
+        // Only the document that exists: any other name is a 404 problem, not the OpenAPI package's plain-text echo of it.
+        app.MapOpenApi("/admin/api/{documentName:regex(^v1$)}/openapi.json");
         var api = app.MapGroup(BasePath).RequireAuthorization(AdminAccess.ApiPolicy).WithTags("admin");
         foreach (var module in Modules)
         {

@@ -8,7 +8,8 @@ public static class PageErrors
     public static IApplicationBuilder UsePageErrors(this IApplicationBuilder app)
     {
         app.UseExceptionHandler(failed => failed.Run(context => WriteAsync(context, StatusCodes.Status500InternalServerError)));
-        return app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
+        app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
+        return app.UseBadHttpRequestStatus();
     }
 
     private static Task WriteAsync(HttpContext context, int status)

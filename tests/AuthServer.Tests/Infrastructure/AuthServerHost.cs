@@ -42,7 +42,9 @@ public sealed class AuthServerHost : IAsyncDisposable
 
     public int Port => new Uri(Issuer).Port;
 
-    public static async Task<AuthServerHost> StartAsync(HostSettings settings, FakeTimeProvider? time = null, int? port = null)
+    /// <param name="configure">Adds to the host's builder after the app's own services (e.g. a logger provider).</param>
+    public static async Task<AuthServerHost> StartAsync(
+        HostSettings settings, FakeTimeProvider? time = null, int? port = null, Action<WebApplicationBuilder>? configure = null)
     {
         time ??= new FakeTimeProvider(new DateTimeOffset(2026, 11, 1, 12, 0, 0, TimeSpan.Zero));
         port ??= Loopback.FreePort();
@@ -57,7 +59,11 @@ public sealed class AuthServerHost : IAsyncDisposable
             "--Logging:LogLevel:Default=Warning",
             .. settings.ExtraArgs,
         ];
-        var app = await AuthServerApp.CreateAsync(args, b => b.Services.AddSingleton<TimeProvider>(time));
+        var app = await AuthServerApp.CreateAsync(args, b =>
+        {
+            b.Services.AddSingleton<TimeProvider>(time);
+            configure?.Invoke(b);
+        });
         await app.StartAsync();
         var http = new HttpClient { BaseAddress = new Uri(issuer) };
         return new AuthServerHost(app, http, issuer, time, settings);

@@ -9,7 +9,7 @@ public abstract class ServerFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        _host = await AuthServerHost.StartAsync(await CreateSettingsAsync());
+        _host = await AuthServerHost.StartAsync(await CreateSettingsAsync(), configure: ConfigureHost);
         await _host.ImportAsync(TestClients.Json);
     }
 
@@ -24,6 +24,11 @@ public abstract class ServerFixture : IAsyncLifetime
     }
 
     protected abstract Task<HostSettings> CreateSettingsAsync();
+
+    /// <summary>Adds to the host's builder (e.g. a logger provider that captures errors).</summary>
+    protected virtual void ConfigureHost(Microsoft.AspNetCore.Builder.WebApplicationBuilder builder)
+    {
+    }
 
     protected virtual Task CleanupAsync() => Task.CompletedTask;
 }
