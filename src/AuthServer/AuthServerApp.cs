@@ -51,6 +51,7 @@ public static class AuthServerApp
 
         var options = LoadOptions(builder.Configuration);
         builder.Services.AddSingleton(TimeProvider.System);
+        builder.Logging.AddClientNoiseFilters();
         AddAuthServer(builder.Services, options);
         configure?.Invoke(builder);
 
@@ -168,7 +169,7 @@ public static class AuthServerApp
     private static void AddSignIn(IServiceCollection services, AuthServerOptions options)
     {
         // Every page under /admin needs the admin role and a session that proved a second factor.
-        services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Admin", AdminAccess.UiPolicy)).AddMvcOptions(PageHandlerRequired.AddTo);
+        services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Admin", AdminAccess.UiPolicy)).AddMvcOptions(PageRequestOptions.Apply);
         // The key ring lives in the database, so every node accepts the others' cookies and tokens; each key's secret
         // is sealed under the master key. (Keys of the old keys/data-protection folder are not read: signed in again.)
         services.AddDataProtection().SetApplicationName("AuthServer");

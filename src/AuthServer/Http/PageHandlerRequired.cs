@@ -9,8 +9,6 @@ namespace AuthServer.Http;
 /// </summary>
 public sealed class PageHandlerRequired : IAsyncPageFilter
 {
-    public static void AddTo(MvcOptions options) => options.Filters.Add<PageHandlerRequired>();
-
     public Task OnPageHandlerSelectionAsync(PageHandlerSelectedContext context) => Task.CompletedTask;
 
     public Task OnPageHandlerExecutionAsync(PageHandlerExecutingContext context, PageHandlerExecutionDelegate next)

@@ -216,7 +216,8 @@ public sealed class FuzzRequest
         return head.Length > 32 * 1024 || lineEnd > 8 * 1024
             || head.Any(b => b is (< 0x20 and not (byte)'\r' and not (byte)'\n' and not (byte)'\t') or >= 0x7f)
             || Headers.Any(h => h.Value.Contains('\r') || h.Value.Contains('\n'))
-            || Path.Contains("%00", StringComparison.Ordinal); // Kestrel refuses a NUL in the decoded path
+            || Path.Contains("%00", StringComparison.Ordinal) // Kestrel refuses a NUL in the decoded path
+            || Headers.Any(h => h.Name.Equals("Host", StringComparison.OrdinalIgnoreCase)); // a second Host (RFC 9112 §3.2)
     }
 
     public static int IndexOf(byte[] haystack, ReadOnlySpan<byte> needle) => haystack.AsSpan().IndexOf(needle);
