@@ -214,6 +214,21 @@ public abstract partial class LoginPageTests(ServerFixture fixture)
 
     [GeneratedRegex("value=\"CfDJ8[^\"]*\"")]
     private static partial Regex TokenValue();
+
+    [Theory]
+    [InlineData("x[")]
+    [InlineData("a]b[")]
+    [InlineData("Username[0")]
+    public async Task Login_WithAFieldNameThatIsNotAPlainKey_IsAnsweredWithThePage_NotA500(string field)
+    {
+        // Found by the fuzzer: MVC's jQuery key normalizer threw ArgumentException on such a key (a 500).
+        using var browser = new PageSession(Server);
+
+        using var response = await browser.SubmitAsync("/account/login", (field, "x"), ("Username", "nobody"), ("Password", "wrong"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Sign in", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
 
 public sealed class SqliteLoginPageTests(SqliteServerFixture fixture) : LoginPageTests(fixture), IClassFixture<SqliteServerFixture>;

@@ -125,6 +125,35 @@ public abstract class ClaimTypesApiTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await AdminHttp.SendAsync(api, HttpMethod.Put, path, "{}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await AdminHttp.SendAsync(api, HttpMethod.Delete, path)).Status);
     }
+
+    [Fact]
+    public async Task Create_WithABodyOverTheLimit_Is413ProblemDetails_NotA500()
+    {
+        // Found by the fuzzer: Kestrel's BadHttpRequestException (body too large) escaped as an unhandled 500.
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        var json = "{\"name\":\"" + new string('a', 100_000) + "\"}";
+
+        using var response = await api.PostAsync("/admin/api/v1/claim-types", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Create_WithABodyShorterThanItsContentLength_Is400ProblemDetails_NotA500()
+    {
+        // A client that announces more than it sends and then closes its side: Kestrel reports an unexpected end.
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        var body = "{\"name\":\"cut\"}";
+        var message = System.Text.Encoding.ASCII.GetBytes(
+            $"POST /admin/api/v1/claim-types HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {api.DefaultRequestHeaders.Authorization}\r\n" +
+            $"Content-Type: application/json\r\nContent-Length: {body.Length + 50}\r\nConnection: close\r\n\r\n{body}");
+
+        var response = await Fuzzing.RawHttp.SendAsync(Server.Port, message, halfClose: true, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.MediaType);
+    }
 }
 
 public sealed class SqliteClaimTypesApiTests(SqliteServerFixture fixture) : ClaimTypesApiTests(fixture), IClassFixture<SqliteServerFixture>;

@@ -177,6 +177,34 @@ public abstract class OverviewTests(ServerFixture fixture)
         using var response = await Server.Http.GetAsync("/admin/api/v1/overview");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Post_ToAPageWithOnlyAGetHandler_Is405Page_NotA500()
+    {
+        // Found by the fuzzer: Razor Pages rendered the page with no handler run, and the unset model threw.
+        var (session, _) = await Infrastructure.Admin.SignInAsync(Server);
+        using (session)
+        {
+            using var response = await session.SubmitAsync("/admin", ("x", "y"));
+
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.DoesNotContain("Exception", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
+
+    [Fact]
+    public async Task Get_WithAHandlerNameThePageDoesNotHave_Is404Page_NotA500()
+    {
+        var (session, _) = await Infrastructure.Admin.SignInAsync(Server);
+        using (session)
+        {
+            using var response = await session.GetAsync("/admin/users?handler=nothing");
+
+            Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        }
+    }
 }
 
 public sealed class SqliteOverviewTests(SqliteSignalServerFixture f) : OverviewTests(f), IClassFixture<SqliteSignalServerFixture>;

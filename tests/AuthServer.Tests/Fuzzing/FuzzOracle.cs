@@ -60,8 +60,8 @@ public static class FuzzOracle
             yield break;
         }
 
-        // The branch that answers is decided by the path as sent (a mutation may have moved it), after dot segments.
-        var path = System.Text.RegularExpressions.Regex.Replace(request.Path, "/(\\./)+", "/");
+        // The branch that answers is decided by the path as Kestrel routes it (a mutation may have moved it).
+        var path = AsRouted(request.Path);
         var family = FuzzEndpoints.FamilyOf(path);
         foreach (var problem in family switch
         {
@@ -122,6 +122,28 @@ public static class FuzzOracle
         {
             yield return "an error_description outside RFC 6749 §5.2's character set";
         }
+    }
+
+    /// <summary>The path as Kestrel hands it on: %2E decoded, then dot segments removed (RFC 3986 §5.2.4).</summary>
+    private static string AsRouted(string path)
+    {
+        var segments = new List<string>();
+        foreach (var segment in System.Text.RegularExpressions.Regex.Replace(path, "%2[eE]", ".").Split('/').Skip(1))
+        {
+            if (segment == "..")
+            {
+                if (segments.Count > 0)
+                {
+                    segments.RemoveAt(segments.Count - 1);
+                }
+            }
+            else if (segment != ".")
+            {
+                segments.Add(segment);
+            }
+        }
+
+        return "/" + string.Join('/', segments);
     }
 
     private static string Shorten(string text) => text.Length > 300 ? text[..300] + "..." : text;
