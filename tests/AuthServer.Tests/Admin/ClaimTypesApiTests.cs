@@ -140,16 +140,15 @@ public abstract class ClaimTypesApiTests(ServerFixture fixture)
     }
 
     [Fact]
-    public async Task Create_WithABodyShorterThanItsContentLength_Is400ProblemDetails_NotA500()
+    public async Task Create_WithABrokenChunkedBody_Is400ProblemDetails_NotA500()
     {
-        // A client that announces more than it sends and then closes its side: Kestrel reports an unexpected end.
+        // Found by the fuzzer: Kestrel's BadHttpRequestException while the body was read escaped as an unhandled 500.
         using var api = await Infrastructure.Admin.ApiClientAsync(Server);
-        var body = "{\"name\":\"cut\"}";
         var message = System.Text.Encoding.ASCII.GetBytes(
             $"POST /admin/api/v1/claim-types HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {api.DefaultRequestHeaders.Authorization}\r\n" +
-            $"Content-Type: application/json\r\nContent-Length: {body.Length + 50}\r\nConnection: close\r\n\r\n{body}");
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{\"name\":\"x\"}\r\n0\r\n\r\n");
 
-        var response = await Fuzzing.RawHttp.SendAsync(Server.Port, message, halfClose: true, TimeSpan.FromSeconds(15));
+        var response = await Fuzzing.RawHttp.SendAsync(Server.Port, message, halfClose: false, TimeSpan.FromSeconds(15));
 
         Assert.Equal(400, response.Status);
         Assert.Equal("application/problem+json", response.MediaType);
