@@ -17,19 +17,26 @@ seconds="${FUZZ_SECONDS:-600}"
 provider="${FUZZ_PROVIDER:-Sqlite}"
 case "$provider" in
   Sqlite|Postgres) filter="FullyQualifiedName~AuthServer.Tests.Fuzzing.${provider}FuzzTests.SeededRun" ;;
-  both) filter="FullyQualifiedName~AuthServer.Tests.Fuzzing&Name~SeededRun" ;;
+  both) filter="FullyQualifiedName~AuthServer.Tests.Fuzzing&FullyQualifiedName~SeededRun" ;;
   *) echo "FUZZ_PROVIDER must be Sqlite, Postgres or both" >&2; exit 2 ;;
 esac
 
 echo "fuzz: seed=$seed requests=$requests seconds=$seconds provider=$provider"
 dotnet build tests/AuthServer.Tests -c Release -nologo -v quiet
 status=0
+rm -f "${TMPDIR:-/tmp}"/authserver-fuzz-*FuzzTests-"$seed".txt
 FUZZ_SEED="$seed" FUZZ_REQUESTS="$requests" FUZZ_SECONDS="$seconds" \
   dotnet test tests/AuthServer.Tests -c Release --no-build --nologo --filter "$filter" || status=$?
+reports=0
 for report in "${TMPDIR:-/tmp}"/authserver-fuzz-*FuzzTests-"$seed".txt; do
   [ -f "$report" ] || continue
+  reports=$((reports + 1))
   echo "== $report"
-  head -c 20000 "$report"
+  sed -n '1,/^answers by endpoint:/p' "$report" | head -c 20000
   echo
 done
+if [ "$reports" -eq 0 ]; then
+  echo "fuzz: no run produced a report (did the filter match a test?)" >&2
+  exit 1
+fi
 exit "$status"

@@ -9,7 +9,7 @@ public static class PageErrors
     {
         app.UseExceptionHandler(failed => failed.Run(context => WriteAsync(context, StatusCodes.Status500InternalServerError)));
         app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
-        return app.UseBadHttpRequestStatus();
+        return app.UseBadHttpRequestStatus().UseNulQueryRefusal();
     }
 
     private static Task WriteAsync(HttpContext context, int status)

@@ -9,6 +9,7 @@ public static class PageRequestOptions
     public static void Apply(MvcOptions options)
     {
         options.Filters.Add<PageHandlerRequired>();
+        options.Filters.Add<NulInputPageFilter>();
 
         // No form here posts jQuery-style keys (a[b][c]); their normalizer throws ArgumentException on a key like "x[",
         // which made any such field a 500. Plain keys (Form.GrantTypes, Scopes=a&Scopes=b) are read as before.

@@ -40,7 +40,7 @@ public abstract class FuzzTests(IFuzzFixture fixture, ITestOutputHelper output)
         var report = await new Fuzzer(context, fixture.Log, endpoints).RunAsync(seed, requests, budget);
 
         var file = Path.Combine(Path.GetTempPath(), $"authserver-fuzz-{GetType().Name}-{seed}.txt");
-        await File.WriteAllTextAsync(file, report.Summary() + "\n" + string.Join("\n", report.Failures));
+        await File.WriteAllTextAsync(file, report.Summary() + "\n" + string.Join("\n", report.Failures) + "\n\nanswers by endpoint:\n" + report.Depth());
         output.WriteLine($"{GetType().Name}: {report.Summary()}every failure: {file}");
         Console.WriteLine($"{GetType().Name}: {report.Summary().Split('\n')[0]} (every failure: {file})");
         Assert.True(report.Failures.Count == 0, $"{report.Failures.Count} fuzz failures (seed {seed}; rerun with FUZZ_SEED={seed}):\n{report.Summary()}");

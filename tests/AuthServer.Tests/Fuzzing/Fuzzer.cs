@@ -5,7 +5,8 @@ namespace AuthServer.Tests.Fuzzing;
 
 /// <summary>The outcome of a run: how many requests, by status, and every failure with the request that caused it.</summary>
 public sealed record FuzzReport(int Seed, int Requests, TimeSpan Elapsed, IReadOnlyDictionary<int, int> Statuses,
-    IReadOnlyDictionary<string, int> PerEndpoint, IReadOnlyList<string> Failures, IReadOnlyDictionary<string, int> Signatures)
+    IReadOnlyDictionary<string, int> PerEndpoint, IReadOnlyList<string> Failures, IReadOnlyDictionary<string, int> Signatures,
+    IReadOnlyDictionary<string, int> PerEndpointStatus)
 {
     public string Summary()
     {
@@ -24,6 +25,9 @@ public sealed record FuzzReport(int Seed, int Requests, TimeSpan Elapsed, IReadO
 
         return text.ToString();
     }
+
+    /// <summary>Answers by endpoint and status: shows how deep the run got (a route that only ever says 400 is not fuzzed well).</summary>
+    public string Depth() => string.Join('\n', PerEndpointStatus.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Value,6} {p.Key}"));
 }
 
 /// <summary>
@@ -42,6 +46,7 @@ public sealed class Fuzzer(FuzzContext context, LogCapture log, IReadOnlyList<Fu
         var perEndpoint = new Dictionary<string, int>();
         var failures = new List<string>();
         var signatures = new Dictionary<string, int>();
+        var perEndpointStatus = new Dictionary<string, int>();
         var clock = Stopwatch.StartNew();
         var targets = endpoints.Append(FuzzEndpoint.Unknown).ToList();
         var sent = 0;
@@ -63,6 +68,8 @@ public sealed class Fuzzer(FuzzContext context, LogCapture log, IReadOnlyList<Fu
             var response = await RawHttp.SendAsync(context.Host.Port, message, halfClose, RequestTimeout);
             statuses[response.Status] = statuses.GetValueOrDefault(response.Status) + 1;
             perEndpoint[endpoint.Pattern] = perEndpoint.GetValueOrDefault(endpoint.Pattern) + 1;
+            var key = $"{endpoint.Pattern} {response.Status}";
+            perEndpointStatus[key] = perEndpointStatus.GetValueOrDefault(key) + 1;
 
             var problems = FuzzOracle.Check(request, response, request.RefusedByKestrel(context.Authority)).ToList();
             problems.AddRange(log.Since(errorsBefore).Select(e => "logged: " + (e.Length > 3000 ? e[..3000] + "..." : e)));
@@ -74,7 +81,7 @@ public sealed class Fuzzer(FuzzContext context, LogCapture log, IReadOnlyList<Fu
             }
         }
 
-        return new FuzzReport(seed, sent, clock.Elapsed, statuses, perEndpoint, failures, signatures);
+        return new FuzzReport(seed, sent, clock.Elapsed, statuses, perEndpoint, failures, signatures, perEndpointStatus);
     }
 
     /// <summary>Failures of one kind at one endpoint, so a report lists distinct bugs first.</summary>
