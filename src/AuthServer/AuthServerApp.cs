@@ -50,6 +50,7 @@ public static class AuthServerApp
         var options = LoadOptions(builder.Configuration, builder.Environment);
         builder.Services.AddSingleton(TimeProvider.System);
         builder.AddAuthServerHttpHardening(options);
+        builder.Logging.AddClientNoiseFilters();
         AddAuthServer(builder.Services, options);
         builder.AddAuthServerTelemetry(options.Telemetry);
         configure?.Invoke(builder);
@@ -183,7 +184,7 @@ public static class AuthServerApp
     private static void AddSignIn(IServiceCollection services, AuthServerOptions options)
     {
         // Every page under /admin needs the admin role and a session that proved a second factor.
-        services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Admin", AdminAccess.UiPolicy));
+        services.AddRazorPages(o => o.Conventions.AuthorizeFolder("/Admin", AdminAccess.UiPolicy)).AddMvcOptions(PageRequestOptions.Apply);
         // The key ring lives in the database, so every node accepts the others' cookies and tokens; each key's secret
         // is sealed under the master key. (Keys of the old keys/data-protection folder are not read: signed in again.)
         services.AddDataProtection().SetApplicationName("AuthServer");

@@ -419,6 +419,18 @@ public abstract class AuthorizationCodeFlowTests(ServerFixture fixture)
         Assert.True(result.IsValid, result.Exception?.Message);
         return (JsonWebToken)result.SecurityToken;
     }
+
+    [Fact]
+    public async Task Authorize_WithANulInTheClientId_IsAnErrorPage_NotTemporarilyUnavailable()
+    {
+        // Found by the fuzzer: on PostgreSQL the NUL reached the client lookup, which failed like an outage (503).
+        using var browser = new PageSession(Server);
+
+        using var response = await browser.GetAsync(CodeFlow.AuthorizeUrl(clientId: "a\0b"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
 }
 
 public sealed class SqliteAuthorizationCodeFlowTests(SqliteServerFixture fixture) : AuthorizationCodeFlowTests(fixture), IClassFixture<SqliteServerFixture>;

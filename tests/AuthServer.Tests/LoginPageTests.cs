@@ -214,6 +214,33 @@ public abstract partial class LoginPageTests(ServerFixture fixture)
 
     [GeneratedRegex("value=\"CfDJ8[^\"]*\"")]
     private static partial Regex TokenValue();
+
+    [Theory]
+    [InlineData("x[")]
+    [InlineData("a]b[")]
+    [InlineData("Username[0")]
+    public async Task Login_WithAFieldNameThatIsNotAPlainKey_IsAnsweredWithThePage_NotA500(string field)
+    {
+        // Found by the fuzzer: MVC's jQuery key normalizer threw ArgumentException on such a key (a 500).
+        using var browser = new PageSession(Server);
+
+        using var response = await browser.SubmitAsync("/account/login", (field, "x"), ("Username", "nobody"), ("Password", "wrong"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("Sign in", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Login_WithANulInTheUserName_Is400_NotA500()
+    {
+        // PostgreSQL text cannot hold a NUL: the user lookup would fail as a server error.
+        using var browser = new PageSession(Server);
+
+        using var response = await browser.SubmitAsync("/account/login", ("Username", "a\0b"), ("Password", "wrong"), ("ReturnUrl", "/"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+    }
 }
 
 public sealed class SqliteLoginPageTests(SqliteServerFixture fixture) : LoginPageTests(fixture), IClassFixture<SqliteServerFixture>;

@@ -306,6 +306,23 @@ public abstract class TokenEndpointTests(ServerFixture fixture)
 
         Assert.True((int)response.StatusCode is >= 400 and < 500, response.StatusCode.ToString());
     }
+
+    [Fact]
+    public async Task ClientCredentials_WithANulInAParameter_ReturnsInvalidRequest_NotTemporarilyUnavailable()
+    {
+        // Found by the fuzzer: on PostgreSQL the NUL reached a query, which failed like an outage (503, logged as an error).
+        using var response = await Server.PostFormAsync("/connect/token", [ClientCredentials, ("client_id", "a\0b"), ("client_secret", "x")]);
+
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.BadRequest, "invalid_request");
+    }
+
+    [Fact]
+    public async Task ClientCredentials_WithANulInTheBasicClientId_ReturnsInvalidClient()
+    {
+        using var response = await Server.PostFormAsync("/connect/token", [ClientCredentials], ("a\0b", "secret"));
+
+        await ProtocolAssert.ErrorAsync(response, HttpStatusCode.Unauthorized, "invalid_client");
+    }
 }
 
 public sealed class SqliteTokenEndpointTests(SqliteServerFixture fixture) : TokenEndpointTests(fixture), IClassFixture<SqliteServerFixture>;

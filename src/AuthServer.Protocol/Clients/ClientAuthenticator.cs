@@ -188,7 +188,8 @@ public sealed class ClientAuthenticator(IClientStore clients, ClientAssertionVal
 
         var id = FormDecode(decoded[..colon]);
         var secret = FormDecode(decoded[(colon + 1)..]);
-        if (id is null || secret is null || secret.Length == 0)
+        // RFC 6749 Appendix A.1, A.2: client_id and client_secret are VSCHAR, so never NUL.
+        if (id is null || secret is null || secret.Length == 0 || id.Contains('\0') || secret.Contains('\0'))
         {
             throw OAuthException.InvalidClient("malformed Basic credentials");
         }

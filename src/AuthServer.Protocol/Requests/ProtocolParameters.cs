@@ -29,6 +29,12 @@ public sealed class ProtocolParameters
         var repeated = new Dictionary<string, string[]>(StringComparer.Ordinal);
         foreach (var (name, values) in raw)
         {
+            // RFC 6749 Appendix A: no parameter's syntax admits %x00 (and PostgreSQL text cannot hold it).
+            if (name.Contains('\0') || values.Any(v => v.Contains('\0')))
+            {
+                throw OAuthException.InvalidRequest("A parameter contains a NUL character.");
+            }
+
             if (repeatable.Contains(name))
             {
                 var present = values.Where(v => v.Length > 0).ToArray();

@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using AuthServer.Configuration;
+using AuthServer.Http;
 using AuthServer.Signals;
 using AuthServer.Validation;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -103,6 +104,7 @@ public static class AdminApi
                 : Problem(StatusCodes.Status500InternalServerError, "Something went wrong on our side. It has been logged.").ExecuteAsync(context);
         }));
         api.UseStatusCodePages(context => Problem(context.HttpContext.Response.StatusCode, null).ExecuteAsync(context.HttpContext));
+        api.UseBadHttpRequestStatus().UseNulQueryRefusal();
         api.Use((context, next) =>
         {
             context.Response.OnStarting(() =>
@@ -120,7 +122,8 @@ public static class AdminApi
 
     public static void MapAdminApi(this WebApplication app)
     {
-        app.MapOpenApi("/admin/api/{documentName}/openapi.json");
+        // Only the document that exists: any other name is a 404 problem, not the OpenAPI package's plain-text echo of it.
+        app.MapOpenApi("/admin/api/{documentName:regex(^v1$)}/openapi.json");
         var api = app.MapGroup(BasePath).RequireAuthorization(AdminAccess.ApiPolicy).WithTags("admin");
         foreach (var module in Modules)
         {
@@ -155,9 +158,24 @@ public static class AdminApi
             return (null, Problem(StatusCodes.Status415UnsupportedMediaType, "Send the body as application/json."));
         }
 
+        // The body is small (Kestrel's limit is 64 KiB): read it whole, so text that is not UTF-8, or a NUL that
+        // PostgreSQL text cannot hold, is a 400 here rather than a failure wherever a value is first read.
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, request.HttpContext.RequestAborted);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        if (!System.Text.Unicode.Utf8.IsValid(bytes.Span))
+        {
+            return (null, Invalid([("$", "The body is not UTF-8.")]));
+        }
+
+        if (bytes.Span.IndexOf("\\u0000"u8) >= 0)
+        {
+            return (null, Invalid([("$", "The body contains a NUL character.")]));
+        }
+
         try
         {
-            var value = await JsonSerializer.DeserializeAsync<T>(request.Body, Json, request.HttpContext.RequestAborted);
+            var value = JsonSerializer.Deserialize<T>(bytes.Span, Json);
             return value is null ? (null, Invalid([("$", "The body must be a JSON object.")])) : (value, null);
         }
         catch (JsonException e)

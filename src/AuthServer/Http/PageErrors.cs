@@ -24,7 +24,8 @@ public static class PageErrors
             // A body Kestrel refused to read (above AuthServer:Http:MaxRequestBodySize: 413) is the caller's doing, not a 500.
             return WriteAsync(context, error is BadHttpRequestException bad ? bad.StatusCode : StatusCodes.Status500InternalServerError);
         }));
-        return app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
+        app.UseStatusCodePages(context => WriteAsync(context.HttpContext, context.HttpContext.Response.StatusCode));
+        return app.UseBadHttpRequestStatus().UseNulQueryRefusal();
     }
 
     /// <summary>The error page for <paramref name="status"/>, with <paramref name="message"/> or the status's usual one.</summary>

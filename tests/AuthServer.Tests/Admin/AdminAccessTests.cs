@@ -185,6 +185,19 @@ public abstract class AdminAccessTests(ServerFixture fixture)
         Assert.Contains("/admin/api/v1/me", paths);
         Assert.DoesNotContain(paths, p => p.StartsWith("/connect", StringComparison.Ordinal));
     }
+
+    [Theory]
+    [InlineData("/admin/api/v2/openapi.json")]
+    [InlineData("/admin/api/..%2Fx/openapi.json")]
+    public async Task OpenApiDocument_ThatDoesNotExist_Is404ProblemDetails_WithoutEchoingTheName(string path)
+    {
+        // Found by the fuzzer: the OpenAPI package answered text/plain, echoing the requested name.
+        using var response = await Server.Http.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.NotFound, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        Assert.DoesNotContain("x/openapi", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
 }
 
 public sealed class SqliteAdminAccessTests(SqliteServerFixture fixture) : AdminAccessTests(fixture), IClassFixture<SqliteServerFixture>;

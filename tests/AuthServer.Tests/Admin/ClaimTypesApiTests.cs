@@ -125,6 +125,73 @@ public abstract class ClaimTypesApiTests(ServerFixture fixture)
         Assert.Equal(HttpStatusCode.NotFound, (await AdminHttp.SendAsync(api, HttpMethod.Put, path, "{}")).Status);
         Assert.Equal(HttpStatusCode.NotFound, (await AdminHttp.SendAsync(api, HttpMethod.Delete, path)).Status);
     }
+
+    [Fact]
+    public async Task Create_WithABodyOverTheLimit_Is413ProblemDetails_NotA500()
+    {
+        // Found by the fuzzer: Kestrel's BadHttpRequestException (body too large) escaped as an unhandled 500.
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        var json = "{\"name\":\"" + new string('a', 100_000) + "\"}";
+
+        using var response = await api.PostAsync("/admin/api/v1/claim-types", new StringContent(json, System.Text.Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Create_WithABrokenChunkedBody_Is400ProblemDetails_NotA500()
+    {
+        // Found by the fuzzer: Kestrel's BadHttpRequestException while the body was read escaped as an unhandled 500.
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        var message = System.Text.Encoding.ASCII.GetBytes(
+            $"POST /admin/api/v1/claim-types HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: {api.DefaultRequestHeaders.Authorization}\r\n" +
+            "Content-Type: application/json\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\nzz\r\n{\"name\":\"x\"}\r\n0\r\n\r\n");
+
+        var response = await Fuzzing.RawHttp.SendAsync(Server.Port, message, halfClose: false, TimeSpan.FromSeconds(15));
+
+        Assert.Equal(400, response.Status);
+        Assert.Equal("application/problem+json", response.MediaType);
+    }
+
+    [Theory]
+    [InlineData("/admin/api/v1/claim-types?search=%00")]
+    [InlineData("/admin/api/v1/users?search=a%00b")]
+    public async Task List_WithANulInTheQuery_Is400ProblemDetails(string path)
+    {
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+
+        using var response = await api.GetAsync(path);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Theory]
+    [InlineData(new byte[] { 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xed, 0xa0, 0x80, 0x22, 0x7d })] // {"name":"<lone surrogate>"}
+    [InlineData(new byte[] { 0x7b, 0x22, 0x6e, 0x61, 0x6d, 0x65, 0x22, 0x3a, 0x22, 0xff, 0x22, 0x7d })]             // {"name":"<0xFF>"}
+    public async Task Create_WithABodyThatIsNotUtf8_Is400ProblemDetails_NotA500(byte[] body)
+    {
+        // Found by the fuzzer (PUT users/{name}/claims): the invalid bytes surfaced only when a value was read, as a 500.
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+        using var content = new ByteArrayContent(body);
+        content.Headers.ContentType = new System.Net.Http.Headers.MediaTypeHeaderValue("application/json");
+
+        using var response = await api.PostAsync("/admin/api/v1/claim-types", content);
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+    }
+
+    [Fact]
+    public async Task Create_WithANulInAName_Is400ProblemDetails()
+    {
+        using var api = await Infrastructure.Admin.ApiClientAsync(Server);
+
+        var response = await AdminHttp.SendAsync(api, HttpMethod.Post, "/admin/api/v1/claim-types", """{"name":"a\u0000b"}""");
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.Status);
+    }
 }
 
 public sealed class SqliteClaimTypesApiTests(SqliteServerFixture fixture) : ClaimTypesApiTests(fixture), IClassFixture<SqliteServerFixture>;

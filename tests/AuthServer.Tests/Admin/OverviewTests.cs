@@ -177,6 +177,21 @@ public abstract class OverviewTests(ServerFixture fixture)
         using var response = await Server.Http.GetAsync("/admin/api/v1/overview");
         Assert.Equal(HttpStatusCode.Unauthorized, response.StatusCode);
     }
+
+    [Fact]
+    public async Task Post_ToAPageWithOnlyAGetHandler_Is405Page_NotA500()
+    {
+        // Found by the fuzzer: Razor Pages rendered the page with no handler run, and the unset model threw.
+        var (session, _) = await Infrastructure.Admin.SignInAsync(Server);
+        using (session)
+        {
+            using var response = await session.SubmitToAsync("/admin/clients/new", "/admin", ("x", "y"));
+
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+            Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+            Assert.DoesNotContain("Exception", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        }
+    }
 }
 
 public sealed class SqliteOverviewTests(SqliteSignalServerFixture f) : OverviewTests(f), IClassFixture<SqliteSignalServerFixture>;

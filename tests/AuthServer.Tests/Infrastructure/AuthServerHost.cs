@@ -52,7 +52,6 @@ public sealed class AuthServerHost : IAsyncDisposable
             .Select(policy => $"--AuthServer:RateLimits:{policy}:PermitLimit=1000000"),
     ];
 
-
     /// <param name="configure">Adds to the host before it is built (e.g. a logger provider that captures every log line).</param>
     public static async Task<AuthServerHost> StartAsync(
         HostSettings settings, FakeTimeProvider? time = null, int? port = null, Action<WebApplicationBuilder>? configure = null)
