@@ -19,7 +19,7 @@ public sealed class RateLimitLogTests : IDisposable
     [Fact]
     public async Task Refusals_LogOneLineASecondPerPolicy_CountingTheOthers_WithoutWhatWasTyped()
     {
-        var rejections = new RateLimitRejections(new AuthServerMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>()), _log, _time);
+        var rejections = new RateLimitRejections(new AuthServerMetrics(_services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), new NoSigningKeys(), _time), _log, _time);
 
         for (var i = 0; i < 3; i++)
         {
@@ -39,6 +39,11 @@ public sealed class RateLimitLogTests : IDisposable
         ], _log.Written);
         Assert.Equal(StatusCodes.Status429TooManyRequests, last.Response.StatusCode);
         Assert.Equal("6", last.Response.Headers.RetryAfter.ToString());
+    }
+
+    private sealed class NoSigningKeys : AuthServer.Protocol.Keys.ISigningKeyRingSource
+    {
+        public AuthServer.Protocol.Keys.SigningKeyRing Current { get; } = new([]);
     }
 
     private static DefaultHttpContext Login(string userName)
