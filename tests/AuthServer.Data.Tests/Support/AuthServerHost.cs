@@ -25,6 +25,9 @@ public static class AuthServerHost
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
         info.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
 
+        // Production, plain HTTP on loopback, as the in-process test hosts run (docs/http-hardening.md).
+        info.Environment["AuthServer__Http__RequireHttps"] = "false";
+
         // Every request of these tests comes from 127.0.0.1 (directly or through nginx): limits none of them reaches.
         foreach (var policy in (string[])["Token", "Introspection", "LoginPerSource", "LoginPerAccount", "MfaPerSource", "MfaPerAccount", "PerSource", "Health"])
         {
