@@ -18,19 +18,19 @@ public sealed class RateLimitOptions
     public RateLimitRule Introspection { get; set; } = new(1000, TimeSpan.FromSeconds(1));
 
     /// <summary>POST /account/login, per source address.</summary>
-    public RateLimitRule LoginPerSource { get; set; } = new(20, TimeSpan.FromMinutes(1));
+    public RateLimitRule LoginPerSource { get; set; } = new(60, TimeSpan.FromMinutes(1));
 
     /// <summary>POST /account/login, per account (the username, as Identity normalizes it).</summary>
-    public RateLimitRule LoginPerAccount { get; set; } = new(10, TimeSpan.FromMinutes(1));
+    public RateLimitRule LoginPerAccount { get; set; } = new(20, TimeSpan.FromMinutes(1));
 
     /// <summary>POST /account/login/mfa and /account/mfa, per source address.</summary>
-    public RateLimitRule MfaPerSource { get; set; } = new(20, TimeSpan.FromMinutes(1));
+    public RateLimitRule MfaPerSource { get; set; } = new(60, TimeSpan.FromMinutes(1));
 
     /// <summary>POST /account/login/mfa and /account/mfa, per account (the user waiting for, or managing, a second factor).</summary>
-    public RateLimitRule MfaPerAccount { get; set; } = new(10, TimeSpan.FromMinutes(1));
+    public RateLimitRule MfaPerAccount { get; set; } = new(20, TimeSpan.FromMinutes(1));
 
     /// <summary>Every other request (authorize, userinfo, revoke, discovery, JWKS, pages, admin), per source address.</summary>
-    public RateLimitRule PerSource { get; set; } = new(600, TimeSpan.FromMinutes(1));
+    public RateLimitRule PerSource { get; set; } = new(1200, TimeSpan.FromMinutes(1));
 
     /// <summary>/health/*, per source address: only this generous limit applies to probes.</summary>
     public RateLimitRule Health { get; set; } = new(6000, TimeSpan.FromMinutes(1));
