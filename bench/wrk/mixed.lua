@@ -12,6 +12,7 @@ local form = { ["Content-Type"] = "application/x-www-form-urlencoded" }
 local orders = "resource=https%3A%2F%2Fapi.bench.test%2Forders"
 local inventory = "resource=https%3A%2F%2Fapi.bench.test%2Finventory"
 local threads = {}
+local report = dofile("bench/wrk/report.lua")
 
 function setup(thread)
   table.insert(threads, thread)
@@ -65,15 +66,5 @@ function response(status, headers, body)
 end
 
 function done(summary, latency, requests)
-  local good_total, bad_total = 0, 0
-  for _, thread in ipairs(threads) do
-    good_total = good_total + thread:get("good")
-    bad_total = bad_total + thread:get("bad")
-  end
-  local e = summary.errors
-  io.write(string.format(
-    "RESULT requests=%d rps=%.1f p50_ms=%.3f p99_ms=%.3f good=%d bad=%d socket_errors=%d\n",
-    summary.requests, summary.requests / (summary.duration / 1e6),
-    latency:percentile(50) / 1000, latency:percentile(99) / 1000,
-    good_total, bad_total, e.connect + e.read + e.write + e.timeout))
+  report.done(threads, summary, latency)
 end

@@ -2,8 +2,6 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
-using System.Text;
 using System.Text.Json;
 using AuthServer.Data.Tests.Support;
 using AuthServer.Testing;
@@ -44,7 +42,7 @@ public sealed class ClusterTests(AuthServerCluster cluster, ITestOutputHelper ou
             Assert.Equal(cluster.Issuer, answer.GetProperty("iss").GetString());
         }
 
-        using (var revoked = await PostAsync(C.Http, "connect/revoke", [("token", token)], cluster.OpaqueClient))
+        using (var revoked = await ClientRequests.PostFormAsync(C.Http, "connect/revoke", [("token", token)], cluster.OpaqueClient))
         {
             Assert.Equal(HttpStatusCode.OK, revoked.StatusCode);
         }
@@ -233,7 +231,7 @@ public sealed class ClusterTests(AuthServerCluster cluster, ITestOutputHelper ou
     {
         try
         {
-            using var response = await PostAsync(http, "connect/token", [("grant_type", "client_credentials")], client);
+            using var response = await ClientRequests.PostFormAsync(http, "connect/token", [("grant_type", "client_credentials")], client);
             var body = await response.Content.ReadAsStringAsync();
             return response.StatusCode == HttpStatusCode.OK
                 ? new Outcome(clock.Elapsed, JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString(), null)
@@ -263,7 +261,7 @@ public sealed class ClusterTests(AuthServerCluster cluster, ITestOutputHelper ou
 
     private async Task<string> IssueAsync(HttpClient http, (string Id, string Secret) client, params (string Name, string Value)[] extra)
     {
-        using var response = await PostAsync(http, "connect/token", [("grant_type", "client_credentials"), .. extra], client);
+        using var response = await ClientRequests.PostFormAsync(http, "connect/token", [("grant_type", "client_credentials"), .. extra], client);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, body);
         return JsonDocument.Parse(body).RootElement.GetProperty("access_token").GetString()!;
@@ -271,23 +269,12 @@ public sealed class ClusterTests(AuthServerCluster cluster, ITestOutputHelper ou
 
     private async Task<JsonElement> IntrospectAsync(HttpClient http, string token)
     {
-        using var response = await PostAsync(http, "connect/introspect", [("token", token)], cluster.Gateway);
+        using var response = await ClientRequests.PostFormAsync(http, "connect/introspect", [("token", token)], cluster.Gateway);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"{http.BaseAddress}: introspection answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.Clone();
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(
-        HttpClient http, string path, IEnumerable<(string Name, string Value)> form, (string Id, string Secret) client)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = new FormUrlEncodedContent(form.Select(p => KeyValuePair.Create(p.Name, p.Value))),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(client.Id)}:{Uri.EscapeDataString(client.Secret)}")));
-        return await http.SendAsync(request);
-    }
 
     /// <summary>Polls every node's JWKS until all three are byte-identical (and hold <paramref name="kids"/>); returns it.</summary>
     private async Task<JsonWebKeySet> IdenticalJwksAsync(IReadOnlyCollection<string>? kids = null)

@@ -2,9 +2,7 @@ using System.Collections.Concurrent;
 using System.Data.Common;
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Security.Cryptography;
-using System.Text;
 using System.Text.Json;
 using AuthServer.Data.Tests.Support;
 using AuthServer.Testing;
@@ -181,7 +179,7 @@ public sealed class CrashRecoveryTests(PostgresCluster cluster, ITestOutputHelpe
     {
         try
         {
-            using var response = await PostAsync(http, "connect/token", [("grant_type", "client_credentials")], client);
+            using var response = await ClientRequests.PostFormAsync(http, "connect/token", [("grant_type", "client_credentials")], client);
             var body = await response.Content.ReadAsStringAsync();
             if (response.StatusCode != HttpStatusCode.OK)
             {
@@ -202,7 +200,7 @@ public sealed class CrashRecoveryTests(PostgresCluster cluster, ITestOutputHelpe
     {
         try
         {
-            using var response = await PostAsync(http, "connect/revoke", [("token", token)], client);
+            using var response = await ClientRequests.PostFormAsync(http, "connect/revoke", [("token", token)], client);
             await response.Content.ReadAsStringAsync();
             return response.StatusCode == HttpStatusCode.OK;
         }
@@ -215,23 +213,12 @@ public sealed class CrashRecoveryTests(PostgresCluster cluster, ITestOutputHelpe
 
     private async Task<bool> IntrospectAsync(HttpClient http, string token)
     {
-        using var response = await PostAsync(http, "connect/introspect", [("token", token)], _gateway);
+        using var response = await ClientRequests.PostFormAsync(http, "connect/introspect", [("token", token)], _gateway);
         var body = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, $"introspection answered {(int)response.StatusCode}: {body}");
         return JsonDocument.Parse(body).RootElement.GetProperty("active").GetBoolean();
     }
 
-    private static async Task<HttpResponseMessage> PostAsync(
-        HttpClient http, string path, IEnumerable<(string Name, string Value)> form, (string Id, string Secret) client)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Post, path)
-        {
-            Content = new FormUrlEncodedContent(form.Select(p => KeyValuePair.Create(p.Name, p.Value))),
-        };
-        request.Headers.Authorization = new AuthenticationHeaderValue("Basic",
-            Convert.ToBase64String(Encoding.UTF8.GetBytes($"{Uri.EscapeDataString(client.Id)}:{Uri.EscapeDataString(client.Secret)}")));
-        return await http.SendAsync(request);
-    }
 
     /// <summary>The CLI against the test database; `import FILE` gets the JSON written to a file first.</summary>
     private static async Task<ChildProcessResult> RunCliAsync(Dictionary<string, string> environment, string? importJson, params string[] args)
