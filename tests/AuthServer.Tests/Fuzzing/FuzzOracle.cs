@@ -61,7 +61,7 @@ public static class FuzzOracle
         }
 
         // The branch that answers is decided by the path as Kestrel routes it (a mutation may have moved it).
-        var path = AsRouted(request.Path);
+        var path = AsRouted(request.SentPath());
         var family = FuzzEndpoints.FamilyOf(path);
         foreach (var problem in family switch
         {

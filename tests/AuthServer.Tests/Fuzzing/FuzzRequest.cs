@@ -79,6 +79,18 @@ public sealed class FuzzRequest
         }
     }
 
+    /// <summary>The path the message carries: a raw message was written when it was made, before later mutations.</summary>
+    public string SentPath()
+    {
+        if (Framing != Framing.Raw || RawMessage is null)
+        {
+            return Path;
+        }
+
+        var line = Encoding.UTF8.GetString(RawMessage, 0, Math.Max(0, IndexOf(RawMessage, "\r\n"u8))).Split(' ', StringSplitOptions.RemoveEmptyEntries);
+        return line.Length > 1 ? line[1].Split('?')[0] : Path;
+    }
+
     public byte[] BodyBytes() => Body ?? (Form is null ? [] : Encoding.UTF8.GetBytes(Encode(Form)));
 
     public string Target()

@@ -88,6 +88,14 @@ public static class RawHttp
             .Select(p => (p[0].Trim(), p[1].Trim()))
             .ToList();
         var body = data[(headEnd + 4)..];
+
+        // Only the first answer counts: what follows a Content-Length is the answer to bytes Kestrel read as a second request.
+        if (headers.FirstOrDefault(h => h.Item1.Equals("Content-Length", StringComparison.OrdinalIgnoreCase)).Item2 is { } length
+            && int.TryParse(length, out var contentLength) && contentLength < body.Length)
+        {
+            body = body[..contentLength];
+        }
+
         if (headers.Any(h => h.Item1.Equals("Transfer-Encoding", StringComparison.OrdinalIgnoreCase) && h.Item2.Contains("chunked")))
         {
             body = Unchunk(body);
