@@ -153,3 +153,25 @@ public sealed class MiscGenerator : IFuzzGenerator
         return q;
     }
 }
+
+/// <summary>/health/live and /health/ready: no parameters, no credentials; whatever comes must be ignored, never a 5xx.</summary>
+public sealed class HealthGenerator : IFuzzGenerator
+{
+    public bool Covers(FuzzEndpoint endpoint) => endpoint.StartsWith("/health/");
+
+    public FuzzRequest Build(FuzzEndpoint endpoint, string method, Random r, FuzzContext c)
+    {
+        var q = FuzzEndpoints.Base(endpoint, r.Next(4) == 0 ? r.Pick("POST", "HEAD", "DELETE") : method, endpoint.Pattern);
+        if (r.Next(3) == 0)
+        {
+            q.SetHeader("Cookie", r.Pick(c.User, c.Admin).Cookie);
+        }
+
+        if (r.Next(3) == 0)
+        {
+            q.SetHeader("Authorization", r.Pick("Bearer " + c.AdminApiToken, "Basic !!!", "Bearer"));
+        }
+
+        return q;
+    }
+}

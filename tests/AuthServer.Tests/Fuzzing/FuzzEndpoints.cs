@@ -37,6 +37,7 @@ public static class FuzzEndpoints
         new AdminApiGenerator(),
         new AdminPageGenerator(),
         new MiscGenerator(),
+        new HealthGenerator(),
     ];
 
     /// <summary>The routes of the running app, read from its EndpointDataSource, so a new endpoint is never missed.</summary>
@@ -61,7 +62,8 @@ public static class FuzzEndpoints
             ? FuzzFamily.BrowserProtocol
             : path.StartsWith("/connect", StringComparison.OrdinalIgnoreCase) || path.StartsWith("/.well-known", StringComparison.OrdinalIgnoreCase)
                 ? FuzzFamily.Protocol
-                : path.StartsWith("/admin/api", StringComparison.OrdinalIgnoreCase) ? FuzzFamily.AdminApi : FuzzFamily.Page;
+                : path.StartsWith("/admin/api", StringComparison.OrdinalIgnoreCase) ? FuzzFamily.AdminApi
+                : path.StartsWith("/health", StringComparison.OrdinalIgnoreCase) ? FuzzFamily.Health : FuzzFamily.Page;
 
     public static FuzzRequest Base(FuzzEndpoint endpoint, string method, string path) => new()
     {

@@ -69,6 +69,7 @@ public static class FuzzOracle
             FuzzFamily.BrowserProtocol when response.MediaType == "text/html" || text.Length == 0 => [],
             FuzzFamily.BrowserProtocol => ProtocolError(path, response),
             FuzzFamily.AdminApi => response.MediaType == "application/problem+json" ? [] : [$"an admin API error as {response.MediaType ?? "no content type"}"],
+            FuzzFamily.Health => [],
             _ => response.MediaType == "text/html" || text.Length == 0 ? [] : [$"a page error as {response.MediaType}"],
         })
         {

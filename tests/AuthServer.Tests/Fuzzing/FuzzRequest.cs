@@ -14,6 +14,9 @@ public enum FuzzFamily
     /// <summary>/admin/api: RFC 9457 problem details.</summary>
     AdminApi,
 
+    /// <summary>/health: probes answer in their own small format (plain text or JSON); only the status rules apply.</summary>
+    Health,
+
     /// <summary>Everything else: HTML pages, assets, unknown paths.</summary>
     Page,
 }
