@@ -1,5 +1,3 @@
-using Microsoft.Net.Http.Headers;
-
 namespace AuthServer.Http;
 
 /// <summary>
@@ -59,7 +57,11 @@ public sealed class SecurityHeadersMiddleware
         return Task.CompletedTask;
     }
 
-    private static bool IsHtml(string? contentType) =>
-        contentType is not null && MediaTypeHeaderValue.TryParse(contentType, out var media)
-                                && media.MediaType.Equals("text/html", StringComparison.OrdinalIgnoreCase);
+    /// <summary>text/html, with or without parameters (a prefix test: this runs on every response).</summary>
+    private static bool IsHtml(string? contentType)
+    {
+        var media = contentType.AsSpan().TrimStart();
+        return media.StartsWith("text/html", StringComparison.OrdinalIgnoreCase)
+               && (media.Length == 9 || media[9] is ';' or ' ' or '\t');
+    }
 }

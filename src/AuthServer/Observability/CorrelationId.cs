@@ -20,24 +20,17 @@ public sealed class CorrelationIdMiddleware(RequestDelegate next, ILoggerFactory
     public async Task InvokeAsync(HttpContext context)
     {
         var id = Accept(context.Request.Headers[Header]) ?? Accept(context.Request.Headers[RequestIdHeader]) ?? NewId();
-        context.Items[typeof(CorrelationIdMiddleware)] = id;
+
+        // One object is both the logging scope and the header callback's state (this runs on every request).
+        var scope = new CorrelationScope(id, context.Response);
 
         // Set when the headers go out: error handlers clear the response (and its headers) before they write.
-        context.Response.OnStarting(static state =>
-        {
-            var (http, value) = ((HttpContext, string))state;
-            http.Response.Headers[Header] = value;
-            return Task.CompletedTask;
-        }, (context, id));
-
-        using (_log.BeginScope(new CorrelationScope(id)))
+        context.Response.OnStarting(CorrelationScope.WriteHeader, scope);
+        using (_log.BeginScope(scope))
         {
             await next(context);
         }
     }
-
-    /// <summary>The id of the current request (null outside a request).</summary>
-    public static string? Of(HttpContext context) => context.Items[typeof(CorrelationIdMiddleware)] as string;
 
     /// <summary>One value of 1–64 characters from [A-Za-z0-9._-]; anything else is ignored.</summary>
     public static string? Accept(Microsoft.Extensions.Primitives.StringValues values)
@@ -64,8 +57,10 @@ public sealed class CorrelationIdMiddleware(RequestDelegate next, ILoggerFactory
             : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
 
     /// <summary>The scope's state: one named value, so JSON logs carry "CorrelationId" in their scopes.</summary>
-    private sealed class CorrelationScope(string id) : IReadOnlyList<KeyValuePair<string, object?>>
+    private sealed class CorrelationScope(string id, HttpResponse response) : IReadOnlyList<KeyValuePair<string, object?>>
     {
+        public static readonly Func<object, Task> WriteHeader = state => ((CorrelationScope)state).WriteHeaderAsync();
+
         public int Count => 1;
 
         public KeyValuePair<string, object?> this[int index] =>
@@ -79,6 +74,12 @@ public sealed class CorrelationIdMiddleware(RequestDelegate next, ILoggerFactory
         System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 
         public override string ToString() => $"CorrelationId:{id}";
+
+        private Task WriteHeaderAsync()
+        {
+            response.Headers[Header] = id;
+            return Task.CompletedTask;
+        }
     }
 }
 
