@@ -99,6 +99,8 @@ SOAK_SEED_TOKEN=$(curl -fsS -H "Authorization: Basic $SOAK_OPAQUE_AUTH" \
   | python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"], end="")')
 
 rss_mib() { awk '/^VmRSS/ { printf "%.1f", $2 / 1024 }' "/proc/$SERVER_PID/status"; }
+# SQLite's write-ahead log: it must be checkpointed back to a small size now and then, or it grows with the load.
+wal_mib() { if [ -f "$WORK/authserver.db-wal" ]; then du -m "$WORK/authserver.db-wal" | cut -f1; else echo "-"; fi; }
 field() { sed "s/.* $1=\([^ ]*\).*/\1/" <<<"$2"; }
 
 # --- the rounds --------------------------------------------------------------------------------------
@@ -120,8 +122,9 @@ for round in $(seq 1 "$ROUNDS"); do
   if [ "$round" -le "$WARMUP_ROUNDS" ]; then
     WARM_MAX=$(awk -v a="$WARM_MAX" -v b="$rss" 'BEGIN { print (b > a ? b : a) }')
   fi
-  say "  round $round: $rps req/s, p99 $p99 ms, $errors errors, RSS $rss MiB"
-  ROWS+=("| $round | $rps | $p99 | $errors | $rss |")
+  wal=$(wal_mib)
+  say "  round $round: $rps req/s, p99 $p99 ms, $errors errors, RSS $rss MiB, WAL $wal MiB"
+  ROWS+=("| $round | $rps | $p99 | $errors | $rss | $wal |")
 done
 END_RSS=$(rss_mib)
 
@@ -141,8 +144,8 @@ mkdir -p "$RESULTS"
   echo
   echo "Mix per ten requests: 3 opaque tokens, 2 ES256 JWTs, 1 RS256 JWT, 2 introspections, 1 revocation, 1 JWKS or discovery."
   echo
-  echo "| round | req/s | p99 ms | errors | server RSS MiB |"
-  echo "|---:|---:|---:|---:|---:|"
+  echo "| round | req/s | p99 ms | errors | server RSS MiB | SQLite WAL MiB |"
+  echo "|---:|---:|---:|---:|---:|---:|"
   printf '%s\n' "${ROWS[@]}"
   echo
   echo "Requests: $TOTAL_REQUESTS · errors: $TOTAL_ERRORS · error or critical lines in the server log: $SERVER_ERRORS"
