@@ -19,8 +19,12 @@ public sealed class ClientAssertionValidator(ProtocolSettings settings, IClientA
     /// <summary>How far the client's clock may be off ours, for exp, nbf and iat.</summary>
     public static readonly TimeSpan ClockSkew = TimeSpan.FromSeconds(30);
 
-    /// <summary>An assertion may expire at most this far ahead: it is made for one request, not kept.</summary>
-    public static readonly TimeSpan MaxLifetime = TimeSpan.FromMinutes(5);
+    /// <summary>
+    /// An assertion may expire at most this far ahead. It is made for one request and its jti is used once, so the
+    /// bound only limits how long a jti is remembered; one hour is the default lifetime of common client libraries
+    /// (Authlib signs with exp = iat + 3600), which a tighter bound would lock out.
+    /// </summary>
+    public static readonly TimeSpan MaxLifetime = TimeSpan.FromHours(1);
 
     /// <summary>The typ of an explicitly typed client assertion (draft-ietf-oauth-rfc7523bis).</summary>
     public const string ExplicitType = "client-authentication+jwt";

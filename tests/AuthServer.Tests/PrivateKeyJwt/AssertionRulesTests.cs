@@ -93,6 +93,16 @@ public abstract class AssertionRulesTests(ServerFixture fixture) : PrivateKeyJwt
         await ProtocolAssert.OkJsonAsync(response);
     }
 
+    [Fact]
+    public async Task Token_AssertionExpiringInOneHour_IsAccepted()
+    {
+        // Authlib's default: exp = iat + 3600.
+        var claims = Claims(Server);
+        claims["exp"] = Server.Time.GetUtcNow().ToUnixTimeSeconds() + 3600;
+        using var response = await TokenAsync(SignRs256(claims));
+        await ProtocolAssert.OkJsonAsync(response);
+    }
+
     [Theory]
     [InlineData("exp-too-far", "minutes ahead")]
     [InlineData("exp-missing", "no valid exp")]
@@ -105,7 +115,7 @@ public abstract class AssertionRulesTests(ServerFixture fixture) : PrivateKeyJwt
         var now = Server.Time.GetUtcNow().ToUnixTimeSeconds();
         switch (kind)
         {
-            case "exp-too-far": claims["exp"] = now + 600; break;
+            case "exp-too-far": claims["exp"] = now + 3600 + 31; break;
             case "exp-missing": claims.Remove("exp"); break;
             case "exp-string": claims["exp"] = (now + 60).ToString(System.Globalization.CultureInfo.InvariantCulture); break;
             case "nbf-future": claims["nbf"] = now + 120; break;
