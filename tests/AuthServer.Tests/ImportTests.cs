@@ -151,6 +151,8 @@ public sealed class ImportTests : IAsyncLifetime
         { """{"scopes":[{"name":"a"},{"name":"a"}]}""", "$.scopes[1].name" },
         { """{"scopes":[{"name":"has space"}]}""", "$.scopes[0].name" },
         { """{"scopes": 5}""", "$.scopes" },
+        { """{"scopes":[{"name":"nul.scope","description":"x\u0000y"}]}""", "$.scopes[0].description" },
+        { """{"clients":[{"clientId":"a","displayName":"App\u0000","secret":{"generate":true}}]}""", "$.clients[0].displayName" },
         { """[1,2]""", "$" },
         { """{"scopes":[{"name":"a"}""", "$" },
     };

@@ -22,6 +22,7 @@ public sealed class ConfigurationImporter(
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         ReadCommentHandling = JsonCommentHandling.Skip,
         AllowTrailingCommas = true,
+        Converters = { new NulFreeStringConverter() },
     };
 
     public async Task<ImportResult> ImportAsync(string json, CancellationToken cancellationToken)
@@ -280,4 +281,21 @@ public sealed class ConfigurationImporter(
         var cut = message.IndexOf(" Path:", StringComparison.Ordinal);
         return cut > 0 ? message[..cut] : message;
     }
+}
+
+/// <summary>
+/// No string of an import file may hold NUL (written \u0000): PostgreSQL text cannot store it, and no name, URI or
+/// value here needs it. Refused while the file is read, so the error names the field's path and nothing is written.
+/// </summary>
+internal sealed class NulFreeStringConverter : JsonConverter<string>
+{
+    public override string? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+    {
+        var value = reader.GetString();
+        return value is not null && value.Contains('\0')
+            ? throw new JsonException("a string may not hold a NUL character (\\u0000)")
+            : value;
+    }
+
+    public override void Write(Utf8JsonWriter writer, string value, JsonSerializerOptions options) => writer.WriteStringValue(value);
 }
