@@ -2,12 +2,14 @@
 # Soak: about ten minutes of mixed load on one AuthServer (Release), reporting throughput, errors and memory over
 # time. The mix (bench/wrk/mixed.lua): opaque and JWT issuance, introspection, revocation, JWKS and discovery.
 #
-#   bench/soak.sh                                   # SQLite, 20 rounds of 30 s; writes bench/results/soak.md
-#   SOAK_PROVIDER=postgresql bench/soak.sh          # a throwaway PostgreSQL 15 cluster on loopback
+#   bench/soak.sh                                   # SQLite, 20 rounds of 30 s; writes bench/results/soak-sqlite.md
+#   SOAK_PROVIDER=postgresql bench/soak.sh          # a throwaway PostgreSQL 15 cluster; bench/results/soak-postgresql.md
 #   SOAK_ROUNDS=4 SOAK_ROUND=15s bench/soak.sh      # a short run
 #
 # Pass: no errors at all, and no memory growth beyond warm-up: the resident set of the last round is at most
-# SOAK_MAX_GROWTH percent (15) above the largest of the warm-up rounds (the first SOAK_WARMUP_ROUNDS, 4). Bounded:
+# SOAK_MAX_GROWTH percent (15) above the largest of the warm-up rounds (the first SOAK_WARMUP_ROUNDS, 4). The report
+# also gives the trend of the resident set after warm-up (least squares, MiB per round): a leak shows as a steady
+# positive slope, a cache filling up as one that flattens. Bounded:
 # every wrk run has a fixed duration, every wait a fixed number of attempts; the server (and the cluster) are
 # stopped when the script exits, however it exits. Only 127.0.0.1 is used.
 set -euo pipefail
@@ -106,6 +108,7 @@ field() { sed "s/.* $1=\([^ ]*\).*/\1/" <<<"$2"; }
 # --- the rounds --------------------------------------------------------------------------------------
 say "Soaking: $ROUNDS rounds of $ROUND, wrk -t$THREADS -c$CONNECTIONS, mixed load ($PROVIDER)..."
 ROWS=()
+RSS_AFTER_WARMUP=()
 TOTAL_REQUESTS=0
 TOTAL_ERRORS=0
 WARM_MAX=0
@@ -121,6 +124,8 @@ for round in $(seq 1 "$ROUNDS"); do
   TOTAL_ERRORS=$((TOTAL_ERRORS + errors))
   if [ "$round" -le "$WARMUP_ROUNDS" ]; then
     WARM_MAX=$(awk -v a="$WARM_MAX" -v b="$rss" 'BEGIN { print (b > a ? b : a) }')
+  else
+    RSS_AFTER_WARMUP+=("$rss")
   fi
   wal=$(wal_mib)
   say "  round $round: $rps req/s, p99 $p99 ms, $errors errors, RSS $rss MiB, WAL $wal MiB"
@@ -129,13 +134,19 @@ done
 END_RSS=$(rss_mib)
 
 GROWTH=$(awk -v w="$WARM_MAX" -v e="$END_RSS" 'BEGIN { printf "%.1f", (w > 0 ? (e - w) * 100 / w : 0) }')
+# Least-squares slope of the resident set over the rounds after warm-up, with its range.
+TREND=$(printf '%s\n' "${RSS_AFTER_WARMUP[@]}" | awk 'NF {
+    n++; x += n; y += $1; xx += n * n; xy += n * $1
+    if (n == 1 || $1 < lo) lo = $1; if (n == 1 || $1 > hi) hi = $1 }
+  END { if (n < 2) { print "n/a (fewer than two rounds after warm-up)"; exit }
+    printf "%.2f MiB per round over %d rounds (range %.1f–%.1f MiB)", (n * xy - x * y) / (n * xx - x * x), n, lo, hi }')
 VERDICT=PASS
 [ "$TOTAL_ERRORS" -eq 0 ] || VERDICT=FAIL
 awk -v g="$GROWTH" -v m="$MAX_GROWTH" 'BEGIN { exit !(g <= m) }' || VERDICT=FAIL
 SERVER_ERRORS=$(grep -c -E '"LogLevel":"(Error|Critical)"|^(fail|crit):' "$WORK/authserver.log" || true)
 [ "$SERVER_ERRORS" -eq 0 ] || VERDICT=FAIL
 
-REPORT=$RESULTS/soak.md
+REPORT=$RESULTS/soak-$PROVIDER.md
 mkdir -p "$RESULTS"
 {
   echo "# Soak: $ROUNDS × $ROUND of mixed load ($PROVIDER)"
@@ -150,6 +161,7 @@ mkdir -p "$RESULTS"
   echo
   echo "Requests: $TOTAL_REQUESTS · errors: $TOTAL_ERRORS · error or critical lines in the server log: $SERVER_ERRORS"
   echo "RSS: $START_RSS MiB before load, at most $WARM_MAX MiB in the $WARMUP_ROUNDS warm-up rounds, $END_RSS MiB at the end ($GROWTH % over warm-up; limit $MAX_GROWTH %)"
+  echo "RSS trend after warm-up: $TREND"
   echo
   echo "Verdict: **$VERDICT**"
 } >"$REPORT"
