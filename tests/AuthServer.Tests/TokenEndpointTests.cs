@@ -205,7 +205,10 @@ public abstract class TokenEndpointTests(ServerFixture fixture)
     {
         using var response = await Server.Http.GetAsync("/connect/token?grant_type=client_credentials");
 
-        Assert.Equal(HttpStatusCode.MethodNotAllowed, response.StatusCode);
+        // RFC 6749 §3.2: token requests are POSTs. The 405 keeps its Allow header and says why in the error format.
+        var error = await ProtocolAssert.ErrorAsync(response, HttpStatusCode.MethodNotAllowed, "invalid_request");
+        Assert.Equal("POST", response.Content.Headers.Allow.Single());
+        Assert.Contains("POST", error.GetProperty("error_description").GetString());
     }
 
     [Fact]

@@ -14,6 +14,12 @@ public sealed class ErrorResponseMiddleware(RequestDelegate next, ILogger<ErrorR
         try
         {
             await next(context);
+            if (context.Response.StatusCode == StatusCodes.Status405MethodNotAllowed && !context.Response.HasStarted)
+            {
+                // Routing's answer to a method the endpoint does not take (a GET to the token endpoint, say) has no
+                // body; a client gets the reason in the protocol's error format, with the 405 and its Allow header.
+                await WriteMethodNotAllowedAsync(context);
+            }
         }
         catch (OAuthException e)
         {
@@ -40,6 +46,19 @@ public sealed class ErrorResponseMiddleware(RequestDelegate next, ILogger<ErrorR
             log.LogError(e, "{Path}: unexpected failure", context.Request.Path.Value);
             await WriteAsync(context, new OAuthException(OAuthErrorCode.ServerError, "The server encountered an unexpected error."));
         }
+    }
+
+    private Task WriteMethodNotAllowedAsync(HttpContext context)
+    {
+        var allowed = context.Response.Headers.Allow.ToString();
+        metrics.ProtocolError(context.Request.Path.Value ?? "", OAuthErrorCode.InvalidRequest.WireName());
+        return ProtocolResults.WriteJsonAsync(context.Response, StatusCodes.Status405MethodNotAllowed, w =>
+        {
+            w.WriteString("error", OAuthErrorCode.InvalidRequest.WireName());
+            w.WriteString("error_description", allowed.Length == 0
+                ? "This endpoint does not accept this HTTP method."
+                : $"This endpoint accepts only {allowed}.");
+        });
     }
 
     private async Task WriteAsync(HttpContext context, OAuthException error)
