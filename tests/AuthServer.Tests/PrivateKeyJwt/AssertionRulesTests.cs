@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Cryptography;
+using System.Text.Json;
 using AuthServer.Tests.Infrastructure;
 using static AuthServer.Tests.PrivateKeyJwt.ClientAssertions;
 
@@ -173,6 +174,37 @@ public abstract class AssertionRulesTests(ServerFixture fixture) : PrivateKeyJwt
         using var stranger = RSA.Create(2048);
         await AssertRefusedAsync("signature does not verify", SignRs256(Claims(Server), "rsa-1", stranger));
         await AssertRefusedAsync("signature does not verify", SignRs256(Claims(Server), null, stranger));
+    }
+
+    [Theory]
+    [InlineData("jwk")]
+    [InlineData("jku")]
+    [InlineData("x5u")]
+    [InlineData("x5c")]
+    public async Task Token_HeaderOfferingTheSignersOwnKey_IsNotTrusted(string member)
+    {
+        // Embedded or linked keys (RFC 7515 §4.1.2–4.1.6) are never used: only the client's registered keys verify, and
+        // nothing named by a URL is fetched. The attacker signs with their own key and offers it in the header.
+        using var stranger = RSA.Create(2048);
+        var header = Header("RS256", "rsa-1");
+        var strangerJwk = JsonSerializer.Deserialize<JsonElement>(RsaJwk(stranger, "rsa-1"));
+        header[member] = member switch
+        {
+            "jwk" => strangerJwk,
+            "x5c" => new[] { Convert.ToBase64String(SelfSigned(stranger)) },
+            _ => "http://127.0.0.1:9/keys.json",
+        };
+        var assertion = Sign(header, Claims(Server), data => stranger.SignData(data, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1));
+
+        await AssertRefusedAsync("signature does not verify", assertion);
+    }
+
+    private static byte[] SelfSigned(RSA key)
+    {
+        var request = new System.Security.Cryptography.X509Certificates.CertificateRequest(
+            "CN=svc-keys", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UnixEpoch, DateTimeOffset.UnixEpoch.AddYears(100));
+        return certificate.RawData;
     }
 
     [Fact]
