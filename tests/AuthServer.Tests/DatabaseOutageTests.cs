@@ -163,6 +163,15 @@ public abstract class DatabaseOutageTests : IAsyncLifetime
             Assert.True(response.Headers.CacheControl?.NoStore);
             Assert.False(response.Headers.Contains("Set-Cookie"));
         }
+
+        // Probes only read.
+        foreach (var path in new[] { "/health/live", "/health/ready" })
+        {
+            using var head = await Server.Http.SendAsync(new HttpRequestMessage(HttpMethod.Head, path));
+            Assert.Equal(HttpStatusCode.OK, head.StatusCode);
+            using var post = await Server.Http.PostAsync(path, null);
+            Assert.Equal(HttpStatusCode.MethodNotAllowed, post.StatusCode);
+        }
     }
 
     [Fact]

@@ -36,13 +36,15 @@ public static class HealthEndpoints
 
     public static void MapAuthServerHealth(this IEndpointRouteBuilder app)
     {
-        // No check runs: "live" must not depend on anything a restart would not fix.
-        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false });
+        // No check runs: "live" must not depend on anything a restart would not fix. Probes read: GET and HEAD only,
+        // any other method is a 405.
+        var probeMethods = new HttpMethodMetadata([HttpMethods.Get, HttpMethods.Head]);
+        app.MapHealthChecks(LivePath, new HealthCheckOptions { Predicate = _ => false }).WithMetadata(probeMethods);
         app.MapHealthChecks(ReadyPath, new HealthCheckOptions
         {
             Predicate = r => r.Tags.Contains(ReadyTag),
             ResponseWriter = WriteReadyAsync,
-        });
+        }).WithMetadata(probeMethods);
     }
 
     /// <summary>{"status":"Unhealthy","checks":{"database":"Unhealthy","schema":"Unhealthy","signing_keys":"Healthy"}}</summary>
