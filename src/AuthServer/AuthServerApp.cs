@@ -130,7 +130,12 @@ public static class AuthServerApp
         services.AddSingleton(sp => CreateDatabase(options, sp.GetRequiredService<ILoggerFactory>()));
         services.AddAuthServerUsers(options.Users).AddSignInManager<AuthServerSignInManager>();
         AddSignIn(services, options);
-        services.AddSingleton<GroupCommitWriter>();
+        services.AddSingleton(sp =>
+        {
+            var writer = new GroupCommitWriter(sp.GetRequiredService<AuthServerDatabase>());
+            AuthServerMetrics.ObserveAuditWriter(sp.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>(), writer);
+            return writer;
+        });
         services.AddSingleton<TokenStore>();
         services.AddSingleton<ITokenStore>(sp => sp.GetRequiredService<TokenStore>());
         services.AddSingleton<IClientStore, ClientStore>();

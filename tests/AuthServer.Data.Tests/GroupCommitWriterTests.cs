@@ -1,3 +1,4 @@
+using AuthServer.Protocol.Audit;
 using AuthServer.Data.Tests.Support;
 using AuthServer.Testing;
 
@@ -49,5 +50,30 @@ public sealed class GroupCommitWriterTests(PostgresCluster cluster)
         Assert.Equal(1, adds.Count(a => a.IsFaulted));
         Assert.True(adds[100].IsFaulted);
         Assert.Equal(200, await Tokens.CountAsync(harness.Database));
+    }
+
+    [Theory]
+    [InlineData(DatabaseProvider.Sqlite)]
+    [InlineData(DatabaseProvider.PostgreSql)]
+    public async Task WriteAudit_NotStored_IsCountedAsLost_WhileAwaitedWritesGoOn(DatabaseProvider provider)
+    {
+        await using var harness = await TokenStoreHarness.CreateAsync(provider, cluster);
+        var token = Tokens.Create("tok-after", Tokens.IssuedAt, TimeSpan.FromHours(1));
+        await using (var connection = await harness.Database.OpenConnectionAsync(CancellationToken.None))
+        await using (var command = connection.CreateCommand())
+        {
+            // Not an outage: the insert itself fails, as a bad row would.
+            command.CommandText = "DROP TABLE audit_events";
+            await command.ExecuteNonQueryAsync();
+        }
+
+        // Fire-and-forget, then an awaited write: the writer takes them in order, so once the token is stored the
+        // audit event's batch has been handled.
+        harness.Writer.WriteAudit(new AuditEvent(Tokens.IssuedAt, "login.failed", "failure", Target: "alice"));
+        await harness.Store.AddAsync(token, CancellationToken.None);
+
+        Assert.Equal(1, harness.Writer.LostAuditEvents);
+        Assert.Equal(0, harness.Writer.DroppedAuditEvents);
+        Tokens.AssertEqual(token, await harness.Store.FindAsync(token.Id, CancellationToken.None));
     }
 }

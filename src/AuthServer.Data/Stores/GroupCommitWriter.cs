@@ -31,7 +31,10 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     /// <summary>Audit events that could not be queued because the queue was full.</summary>
     public long DroppedAuditEvents => Interlocked.Read(ref _droppedAuditEvents);
 
-    /// <summary>Audit events that nobody awaited, lost because the database was away when their batch was committed.</summary>
+    /// <summary>
+    /// Audit events that nobody awaited and that were not stored: the database was away when their batch was
+    /// committed, or the event's own insert failed.
+    /// </summary>
     public long LostAuditEvents => Interlocked.Read(ref _lostAuditEvents);
 
     public Task WriteTokenAsync(TokenRecord token, CancellationToken cancellationToken) =>
@@ -104,13 +107,13 @@ public sealed class GroupCommitWriter : IAsyncDisposable
                     }
                     catch (Exception e)
                     {
-                        batch[i].Committed?.TrySetException(e);
+                        Fail(batch[i], e);
                     }
                 }
             }
             catch (Exception e)
             {
-                batch[0].Committed?.TrySetException(e);
+                Fail(batch[0], e);
             }
         }
     }
@@ -119,15 +122,20 @@ public sealed class GroupCommitWriter : IAsyncDisposable
     {
         foreach (var write in batch)
         {
-            if (write.Committed is { } committed)
-            {
-                committed.TrySetException(e);
-            }
-            else
-            {
-                // Nobody waits for it (a fire-and-forget audit event): it is lost with the batch, and counted.
-                Interlocked.Increment(ref _lostAuditEvents);
-            }
+            Fail(write, e);
+        }
+    }
+
+    private void Fail(PendingWrite write, Exception e)
+    {
+        if (write.Committed is { } committed)
+        {
+            committed.TrySetException(e);
+        }
+        else
+        {
+            // Nobody waits for it (a fire-and-forget audit event): it is lost, and counted.
+            Interlocked.Increment(ref _lostAuditEvents);
         }
     }
 

@@ -49,6 +49,17 @@ public sealed class AuthServerMetrics
             "Seconds since the active signing key of each algorithm became active");
     }
 
+    /// <summary>
+    /// authserver.audit.events.lost on the same meter: audit events written without waiting (sign-in failures, signals)
+    /// that never reached the database, by reason. Read from the writer's counters at each collection.
+    /// </summary>
+    public static void ObserveAuditWriter(IMeterFactory meters, AuthServer.Data.Stores.GroupCommitWriter writer) =>
+        meters.Create(MeterName).CreateObservableCounter("authserver.audit.events.lost", () => new[]
+        {
+            new Measurement<long>(writer.DroppedAuditEvents, new KeyValuePair<string, object?>("reason", "queue_full")),
+            new Measurement<long>(writer.LostAuditEvents, new KeyValuePair<string, object?>("reason", "write_failed")),
+        }, "{event}", "Audit events written without waiting that were not stored");
+
     /// <summary>An access token, and the refresh and ID tokens issued with it.</summary>
     public void TokensIssued(string grant, string accessTokenFormat, string clientId, bool refreshToken, bool idToken)
     {
