@@ -1,4 +1,5 @@
 using System.Diagnostics.Metrics;
+using AuthServer.Data.Stores;
 using AuthServer.Endpoints;
 using AuthServer.Protocol.Keys;
 
@@ -53,7 +54,7 @@ public sealed class AuthServerMetrics
     /// authserver.audit.events.lost on the same meter: audit events written without waiting (sign-in failures, signals)
     /// that never reached the database, by reason. Read from the writer's counters at each collection.
     /// </summary>
-    public static void ObserveAuditWriter(IMeterFactory meters, AuthServer.Data.Stores.GroupCommitWriter writer) =>
+    public static void ObserveAuditWriter(IMeterFactory meters, GroupCommitWriter writer) =>
         meters.Create(MeterName).CreateObservableCounter("authserver.audit.events.lost", () => new[]
         {
             new Measurement<long>(writer.DroppedAuditEvents, new KeyValuePair<string, object?>("reason", "queue_full")),

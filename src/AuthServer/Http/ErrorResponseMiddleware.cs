@@ -48,17 +48,15 @@ public sealed class ErrorResponseMiddleware(RequestDelegate next, ILogger<ErrorR
         }
     }
 
+    /// <summary>Keeps routing's status and Allow header (the response is not cleared), adds the reason.</summary>
     private Task WriteMethodNotAllowedAsync(HttpContext context)
     {
         var allowed = context.Response.Headers.Allow.ToString();
-        metrics.ProtocolError(context.Request.Path.Value ?? "", OAuthErrorCode.InvalidRequest.WireName());
-        return ProtocolResults.WriteJsonAsync(context.Response, StatusCodes.Status405MethodNotAllowed, w =>
-        {
-            w.WriteString("error", OAuthErrorCode.InvalidRequest.WireName());
-            w.WriteString("error_description", allowed.Length == 0
-                ? "This endpoint does not accept this HTTP method."
-                : $"This endpoint accepts only {allowed}.");
-        });
+        var error = OAuthException.InvalidRequest(allowed.Length == 0
+            ? "This endpoint does not accept this HTTP method."
+            : $"This endpoint accepts only {allowed}.");
+        metrics.ProtocolError(context.Request.Path.Value ?? "", error.Code.WireName());
+        return ProtocolResults.WriteErrorAsync(context.Response, error, StatusCodes.Status405MethodNotAllowed);
     }
 
     private async Task WriteAsync(HttpContext context, OAuthException error)

@@ -38,10 +38,12 @@ public static class ProtocolResults
         return response.Body.WriteAsync(buffer.WrittenMemory).AsTask();
     }
 
-    /// <summary>RFC 6749 §5.2 error response; invalid_client carries a WWW-Authenticate challenge.</summary>
-    public static Task WriteErrorAsync(HttpResponse response, OAuthException error)
+    /// <summary>
+    /// RFC 6749 §5.2 error response; invalid_client carries a WWW-Authenticate challenge. The status is the error
+    /// code's unless <paramref name="status"/> says otherwise (a 405's invalid_request).
+    /// </summary>
+    public static Task WriteErrorAsync(HttpResponse response, OAuthException error, int? status = null)
     {
-        var status = error.Code.HttpStatus();
         if (error.Code == OAuthErrorCode.InvalidClient)
         {
             response.Headers.WWWAuthenticate = "Basic realm=\"authserver\", charset=\"UTF-8\"";
@@ -52,7 +54,7 @@ public static class ProtocolResults
             response.Headers.RetryAfter = DatabaseOutageResponse.RetryAfterSeconds.ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
-        return WriteJsonAsync(response, status, w =>
+        return WriteJsonAsync(response, status ?? error.Code.HttpStatus(), w =>
         {
             w.WriteString("error", error.Code.WireName());
             w.WriteString("error_description", error.Description);
